@@ -1,0 +1,86 @@
+//! Fixture trees for tests in this and downstream crates.
+//!
+//! The trees live in the repository's `fixtures/sysfs/` directory (see its
+//! README for provenance). Read-only tests use them in place; tests that
+//! write get a private copy with [`copy_fixture`], so the committed tree is
+//! never modified.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::Root;
+
+/// The fixture trees shipped with the repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fixture {
+    /// A Helios64 running Armbian's full device tree (6.x naming).
+    Armbian,
+    /// A Helios64 running the minimal mainline device tree.
+    Mainline,
+}
+
+impl Fixture {
+    /// Both fixtures, for tests that must pass on each.
+    pub const ALL: [Fixture; 2] = [Fixture::Armbian, Fixture::Mainline];
+
+    /// The directory name under `fixtures/sysfs/`.
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            Fixture::Armbian => "helios64-armbian",
+            Fixture::Mainline => "helios64-mainline",
+        }
+    }
+
+    /// The absolute path of the committed tree.
+    pub fn path(self) -> PathBuf {
+        fixtures_dir().join("sysfs").join(self.dir_name())
+    }
+
+    /// A read-only root over the committed tree.
+    pub fn root(self) -> Root {
+        Root::new(self.path())
+    }
+}
+
+/// The repository's `fixtures/` directory.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("fixtures")
+}
+
+/// A writable copy of a fixture tree. The copy is removed when the returned
+/// guard is dropped.
+///
+/// # Panics
+/// When the copy cannot be made: this is test support, and a test that
+/// cannot set up must fail loudly rather than skip.
+pub fn copy_fixture(fixture: Fixture) -> (tempfile::TempDir, Root) {
+    #[allow(clippy::expect_used)] // documented panic: test set-up failure
+    let dir = tempfile::tempdir().expect("create a temporary directory for a fixture copy");
+    #[allow(clippy::expect_used)]
+    copy_tree(&fixture.path(), dir.path()).unwrap_or_else(|e| {
+        panic!("copy fixture {} into {}: {e}", fixture.dir_name(), dir.path().display())
+    });
+    let root = Root::new(dir.path());
+    (dir, root)
+}
+
+/// Copies a directory tree, recreating symlinks verbatim (fixture links are
+/// relative, like the kernel's, so they stay inside the copy).
+pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let src = entry.path();
+        let dst = to.join(entry.file_name());
+        let ty = entry.file_type()?;
+        if ty.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(&src)?, &dst)?;
+        } else if ty.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else {
+            fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
