@@ -14,10 +14,36 @@
 //! This crate has no service concerns (no loops, no timers, no logging
 //! policy): the systemd binaries built on it decide those.
 
+mod board;
+mod dt;
 mod error;
+mod fan;
+mod hwmon;
+mod i2c;
+mod led;
 mod root;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod thermal;
 
+pub use board::{
+    Board, ComponentStatus, DtLayout, Identity, Inventory, Subsystem, Variant, classify,
+};
+pub use dt::{DeviceTree, parse_cells, parse_strings};
 pub use error::{Error, ErrorKind, IoOp, Result};
+pub use fan::{Fan, FanHeader, FanSnapshot, Fans, FansSnapshot, PwmEnable};
+pub use hwmon::{
+    DiskTemp, DiskTempSnapshot, Hwmon, HwmonInfo, ScsiAddress, drivetemp_sensors, hwmon_devices,
+};
+pub use i2c::{
+    I2cAdapter, I2cAdapterSnapshot, I2cBus, I2cClient, I2cClientSnapshot, Lm75Resolution,
+    decode_lm75, i2c_adapters, i2c_clients, i2c_snapshot, parse_adapter_dir_name,
+    parse_client_dir_name,
+};
+pub use led::{Led, LedRole, LedSnapshot, Leds, NetdevSettings, Triggers, parse_triggers};
 pub use root::Root;
+pub use thermal::{
+    BOARD_SENSOR_ADDRESS, BOARD_SENSOR_BUS, BoardSensor, BoardSensorSnapshot, CoolingDevice,
+    CoolingDeviceSnapshot, Thermal, ThermalSnapshot, ThermalZone, TripKind, TripPoint, ZoneRole,
+    ZoneSnapshot, cooling_devices, thermal_zone, thermal_zones,
+};
