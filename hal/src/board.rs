@@ -12,6 +12,16 @@
 //! (device tree, fans, thermal, LEDs, I2C) as present or missing, with
 //! where it was found or looked for, and whether this device tree is
 //! expected to have it.
+//!
+//! ```no_run
+//! use helios64_hal::{Board, Root};
+//! let root = Root::system();
+//! let board = Board::detect(&root)?;
+//! for missing in board.inventory(&root)?.missing_expected() {
+//!     eprintln!("missing: {} (looked in {})", missing.component, missing.location.display());
+//! }
+//! # Ok::<(), helios64_hal::Error>(())
+//! ```
 
 use std::path::PathBuf;
 

@@ -24,6 +24,16 @@
 //! invisible to software; watch temperatures instead. This crate never
 //! estimates rpm from the duty cycle: [`FanSnapshot::tachometer_rpm`] is
 //! `None` unless a kernel really exposes `fan1_input`.
+//!
+//! ```no_run
+//! use helios64_hal::{FanHeader, Fans, Root};
+//! let root = Root::system();
+//! let fans = Fans::discover(&root)?;
+//! fans.require(FanHeader::P6, &root)?.set_pwm(128)?;
+//! // On any doubt (sensor gone, control loop exiting), fail safe:
+//! fans.set_all_full_speed()?;
+//! # Ok::<(), helios64_hal::Error>(())
+//! ```
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -36,12 +36,26 @@ pub struct HwmonInfo {
 
 impl Hwmon {
     /// The hwmon device at `dir` (a `/sys/class/hwmon` entry or a directory
-    /// under its parent device). Reads `name`, which every hwmon device has.
+    /// under its parent device). Reads its `name`, which drivers registered
+    /// through the deprecated `hwmon_device_register()` put in the parent
+    /// device instead (`device/name`, as libsensors also accepts).
     pub fn at(root: &Root, dir: &Path) -> Result<Hwmon> {
         let path = root.resolve(dir)?;
-        let name = root.read(&path.join("name"))?;
+        let own = path.join("name");
+        let (name_path, name) = match root.read_optional(&own)? {
+            Some(name) => (own, name),
+            None => match root.read_optional(&path.join("device").join("name"))? {
+                Some(name) => (path.join("device").join("name"), name),
+                None => {
+                    return Err(Error::NotPresent {
+                        component: "hwmon name".into(),
+                        searched: own,
+                    });
+                }
+            },
+        };
         if name.is_empty() {
-            return Err(Error::malformed(path.join("name"), &name, "a non-empty hwmon name"));
+            return Err(Error::malformed(name_path, &name, "a non-empty hwmon name"));
         }
         Ok(Hwmon { root: root.clone(), path, name })
     }
@@ -316,6 +330,18 @@ mod tests {
                 assert!(info.device.is_some(), "{info:?}");
             }
         }
+    }
+
+    #[test]
+    fn legacy_name_in_the_parent_device_and_missing_name() {
+        let (_dir, root) = copy_fixture(Fixture::Mainline);
+        let dir = root.resolve(&root.class("hwmon").join("hwmon2")).unwrap();
+        fs::remove_file(dir.join("name")).unwrap();
+        // The lm75 client's own `name` is where a legacy driver's name is.
+        assert_eq!(Hwmon::at(&root, &dir).unwrap().name(), "lm75");
+        fs::remove_file(dir.join("device")).unwrap();
+        let e = Hwmon::at(&root, &dir).unwrap_err();
+        assert_eq!((e.kind(), e.path()), (ErrorKind::NotFound, Some(dir.join("name").as_path())));
     }
 
     #[test]

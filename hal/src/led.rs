@@ -9,6 +9,16 @@
 //! Writing brightness while a blinking trigger (heartbeat, timer, netdev)
 //! is active makes the kernel drop the trigger when the value is 0; set the
 //! trigger to `none` first to hold a LED steady.
+//!
+//! ```no_run
+//! use helios64_hal::{LedRole, Leds, Root};
+//! let root = Root::system();
+//! let leds = Leds::discover(&root)?;
+//! let err = leds.require(LedRole::ata_error(3).expect("bays are 1..=5"), &root)?;
+//! err.set_trigger("none")?;
+//! err.set_brightness(1)?;
+//! # Ok::<(), helios64_hal::Error>(())
+//! ```
 
 use std::collections::BTreeMap;
 use std::fmt;
