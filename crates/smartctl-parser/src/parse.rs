@@ -291,6 +291,14 @@ mod tests {
     }
 
     #[test]
+    fn empty_temperature_history_slots_are_null() {
+        let text = br#"{"json_format_version":[1,0],
+            "ata_sct_temperature_history":{"size":4,"index":1,"table":[35,null,null,36]}}"#;
+        let history = parse(text, "x").unwrap().ata_sct_temperature_history.unwrap();
+        assert_eq!(history.table, vec![Some(35), None, None, Some(36)]);
+    }
+
+    #[test]
     fn scsi_identity_under_both_spellings() {
         let old =
             parse(br#"{"device":{},"vendor":"SEAGATE","product":"ST1","revision":"N004"}"#, "x")

@@ -225,122 +225,6 @@ pub struct AtaSmartCapabilities {
     pub gp_logging_supported: Option<bool>,
 }
 
-/// `ata_smart_self_test_log`: the standard (`-l selftest`) and extended
-/// (`-l xselftest`) logs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct AtaSelfTestLogs {
-    /// SMART self-test log.
-    pub standard: Option<AtaSelfTestLog>,
-    /// Extended (GPL) self-test log.
-    pub extended: Option<AtaSelfTestLog>,
-}
-
-/// One ATA self-test log.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct AtaSelfTestLog {
-    /// Log revision.
-    pub revision: Option<u64>,
-    /// Sectors of the log (extended).
-    pub sectors: Option<u64>,
-    /// Number of entries.
-    pub count: Option<u64>,
-    /// Entries that failed.
-    pub error_count_total: Option<u64>,
-    /// Failed entries superseded by a later passing extended test.
-    pub error_count_outdated: Option<u64>,
-    /// Entries, most recent first.
-    #[serde(default)]
-    pub table: Vec<AtaSelfTestEntry>,
-}
-
-/// One ATA self-test log entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct AtaSelfTestEntry {
-    /// Test type, e.g. `"Short offline"`.
-    #[serde(rename = "type")]
-    pub test_type: Option<CodedValue>,
-    /// Outcome.
-    pub status: Option<TestStatus>,
-    /// Power-on hours when the test ran.
-    pub lifetime_hours: Option<u64>,
-    /// First failing LBA (failures only).
-    pub lba: Option<u64>,
-}
-
-/// `ata_smart_error_log`: the summary (`-l error`) and extended
-/// (`-l xerror`) logs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct AtaErrorLogs {
-    /// SMART summary error log.
-    pub summary: Option<AtaErrorLog>,
-    /// Extended comprehensive error log.
-    pub extended: Option<AtaErrorLog>,
-}
-
-/// One ATA error log.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct AtaErrorLog {
-    /// Log revision.
-    pub revision: Option<u64>,
-    /// Sectors of the log (extended).
-    pub sectors: Option<u64>,
-    /// Errors the device counted over its life.
-    pub count: Option<u64>,
-    /// Errors still held in the log.
-    pub logged_count: Option<u64>,
-    /// Entries, most recent first.
-    #[serde(default)]
-    pub table: Vec<AtaErrorEntry>,
-}
-
-/// One ATA error log entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct AtaErrorEntry {
-    /// Error number (the device's running count).
-    pub error_number: Option<u64>,
-    /// Power-on hours when it happened.
-    pub lifetime_hours: Option<u64>,
-    /// Device registers at completion.
-    pub completion_registers: Option<CompletionRegisters>,
-    /// smartctl's description, e.g. `"Error: UNC at LBA = 0x0fffffff = 268435455"`.
-    pub error_description: Option<String>,
-    /// The commands leading up to the error, most recent last.
-    #[serde(default)]
-    pub previous_commands: Vec<PreviousCommand>,
-}
-
-/// ATA completion registers of an error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct CompletionRegisters {
-    /// Error register.
-    pub error: Option<u64>,
-    /// Status register.
-    pub status: Option<u64>,
-    /// Sector count.
-    pub count: Option<u64>,
-    /// LBA.
-    pub lba: Option<u64>,
-    /// Device register.
-    pub device: Option<u64>,
-}
-
-/// A command preceding a logged error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct PreviousCommand {
-    /// Command name, e.g. `"READ FPDMA QUEUED"`.
-    pub command_name: Option<String>,
-    /// Milliseconds since power-up.
-    pub powerup_milliseconds: Option<u64>,
-}
-
 /// `ata_sct_status` (with `-x`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
@@ -470,4 +354,73 @@ pub struct SataPhyEventCounter {
     pub value: Option<u64>,
     /// The counter overflowed.
     pub overflow: Option<bool>,
+}
+
+/// `ata_security`: the ATA security feature set state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct AtaSecurity {
+    /// Security state word.
+    pub state: Option<u64>,
+    /// e.g. `"Disabled, NOT FROZEN [SEC1]"`.
+    pub string: Option<String>,
+    /// A password is set.
+    pub enabled: Option<bool>,
+    /// Security commands are frozen until the next power cycle.
+    pub frozen: Option<bool>,
+}
+
+/// `ata_sct_capabilities`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct AtaSctCapabilities {
+    /// Capability word.
+    pub value: Option<u64>,
+    /// SCT Error Recovery Control is supported.
+    pub error_recovery_control_supported: Option<bool>,
+    /// SCT Feature Control is supported.
+    pub feature_control_supported: Option<bool>,
+    /// SCT Data Table (temperature history) is supported.
+    pub data_table_supported: Option<bool>,
+}
+
+/// `ata_sct_erc`: error recovery control (TLER), relevant for RAID and ZFS.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct AtaSctErc {
+    /// Read recovery limit.
+    pub read: Option<ErcTimer>,
+    /// Write recovery limit.
+    pub write: Option<ErcTimer>,
+}
+
+/// One error recovery control timer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ErcTimer {
+    /// A limit is set.
+    pub enabled: Option<bool>,
+    /// The limit, tenths of a second.
+    pub deciseconds: Option<u64>,
+}
+
+/// `ata_sct_temperature_history`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct AtaSctTemperatureHistory {
+    /// Table format version.
+    pub version: Option<u64>,
+    /// Sampling period, minutes.
+    pub sampling_period_minutes: Option<u64>,
+    /// Logging interval, minutes.
+    pub logging_interval_minutes: Option<u64>,
+    /// Limits, °C.
+    pub temperature: Option<super::common::Temperature>,
+    /// Number of slots.
+    pub size: Option<u64>,
+    /// Slot of the newest sample.
+    pub index: Option<u64>,
+    /// Samples, °C, in slot order; `None` for an empty slot.
+    #[serde(default)]
+    pub table: Vec<Option<i64>>,
 }

@@ -7,11 +7,13 @@
 //! endurance key) both spellings are kept and an accessor picks one.
 
 mod ata;
+mod ata_logs;
 mod common;
 mod nvme;
 mod scsi;
 
 pub use ata::*;
+pub use ata_logs::*;
 pub use common::*;
 pub use nvme::*;
 pub use scsi::*;
@@ -98,8 +100,18 @@ pub struct SmartctlOutput {
     pub ata_smart_self_test_log: Option<AtaSelfTestLogs>,
     /// Error logs.
     pub ata_smart_error_log: Option<AtaErrorLogs>,
+    /// Selective self-test log.
+    pub ata_smart_selective_self_test_log: Option<AtaSelectiveSelfTestLog>,
     /// SCT status (`-x`).
     pub ata_sct_status: Option<AtaSctStatus>,
+    /// SCT capabilities.
+    pub ata_sct_capabilities: Option<AtaSctCapabilities>,
+    /// SCT error recovery control (`-x`, `-l scterc`).
+    pub ata_sct_erc: Option<AtaSctErc>,
+    /// SCT temperature history (`-x`).
+    pub ata_sct_temperature_history: Option<AtaSctTemperatureHistory>,
+    /// ATA security state.
+    pub ata_security: Option<AtaSecurity>,
     /// Device statistics (`-x`).
     pub ata_device_statistics: Option<AtaDeviceStatistics>,
     /// SATA phy event counters (`-x`).
@@ -129,6 +141,11 @@ pub struct SmartctlOutput {
     pub nvme_error_information_log: Option<NvmeErrorLog>,
     /// Self-test log (7.4+).
     pub nvme_self_test_log: Option<NvmeSelfTestLog>,
+    /// Composite temperature thresholds, °C.
+    pub nvme_composite_temperature_threshold: Option<NvmeTemperatureThreshold>,
+    /// Power states (`-c`, 7.5 with `-a`).
+    #[serde(default)]
+    pub nvme_power_states: Vec<NvmePowerState>,
 
     // SCSI.
     /// Vendor (before 7.3).
@@ -149,6 +166,10 @@ pub struct SmartctlOutput {
     pub scsi_version: Option<String>,
     /// Peripheral device type.
     pub device_type: Option<ScsiDeviceType>,
+    /// Logical unit id, e.g. `"0x5000cca29063dc00"`.
+    pub logical_unit_id: Option<String>,
+    /// Temperature warning (informational exceptions) enabled.
+    pub temperature_warning: Option<Enabled>,
     /// Transport protocol.
     pub scsi_transport_protocol: Option<ScsiTransportProtocol>,
     /// Grown defect list length (reallocated blocks).

@@ -360,3 +360,47 @@ pub struct NvmeNamespace {
     /// Formatted LBA size, bytes.
     pub formatted_lba_size: Option<u64>,
 }
+
+/// `nvme_composite_temperature_threshold`, °C.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct NvmeTemperatureThreshold {
+    /// Warning composite temperature threshold.
+    pub warning: Option<i64>,
+    /// Critical composite temperature threshold.
+    pub critical: Option<i64>,
+}
+
+/// One entry of `nvme_power_states`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct NvmePowerState {
+    /// A non-operational state (no I/O is processed in it).
+    pub non_operational_state: Option<bool>,
+    /// Relative read latency.
+    pub relative_read_latency: Option<u64>,
+    /// Relative read throughput.
+    pub relative_read_throughput: Option<u64>,
+    /// Relative write latency.
+    pub relative_write_latency: Option<u64>,
+    /// Relative write throughput.
+    pub relative_write_throughput: Option<u64>,
+    /// Entry latency, µs.
+    pub entry_latency_us: Option<u64>,
+    /// Exit latency, µs.
+    pub exit_latency_us: Option<u64>,
+    /// Maximum power.
+    pub max_power: Option<NvmePower>,
+}
+
+/// A power value: `value / units_per_watt` W.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct NvmePower {
+    /// The raw value.
+    pub value: Option<u64>,
+    /// Power scale code.
+    pub scale: Option<u64>,
+    /// Units per watt.
+    pub units_per_watt: Option<u64>,
+}

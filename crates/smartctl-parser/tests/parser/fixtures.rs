@@ -214,6 +214,13 @@ fn typed_fields_of_real_outputs() {
     assert!(!ata.ata_device_statistics.as_ref().unwrap().pages.is_empty());
     assert_eq!(ata.ata_self_test_log().unwrap().count, Some(19));
 
+    assert_eq!(ata.ata_security.as_ref().unwrap().frozen, Some(false));
+    assert_eq!(ata.ata_sct_erc.as_ref().unwrap().read.as_ref().unwrap().enabled, Some(false));
+    let history = ata.ata_sct_temperature_history.as_ref().unwrap();
+    assert_eq!((history.size, history.table.len()), (Some(128), 128));
+    assert_eq!(ata.ata_smart_selective_self_test_log.as_ref().unwrap().table.len(), 5);
+    assert_eq!(ata.ata_sct_capabilities.as_ref().unwrap().data_table_supported, Some(true));
+
     let fail2 = read("scrutiny/smart-fail2.json");
     assert_eq!(fail2.exit_status().unwrap().bits(), 216);
     let realloc = fail2.ata_attribute(5).unwrap();
@@ -236,9 +243,12 @@ fn typed_fields_of_real_outputs() {
     assert_eq!(health.nsid, Some(-1));
     assert_eq!(health.data_units_written, Some(16_040_567));
     assert_eq!(nvme75.nvme_error_information_log.as_ref().unwrap().size, Some(8));
+    assert_eq!(nvme75.nvme_power_states.len(), 5);
+    assert_eq!(nvme75.nvme_composite_temperature_threshold.as_ref().unwrap().critical, Some(110));
 
     let scsi73 = read("beszel/scsi.json");
     assert_eq!(scsi73.model().as_deref(), Some("YADRO WUH721414AL4204"));
+    assert_eq!(scsi73.logical_unit_id.as_deref(), Some("0x5000cca29063dc00"));
     let read_log = scsi73.scsi_error_counter_log.as_ref().unwrap().write.as_ref().unwrap();
     assert_eq!(read_log.gigabytes(), Some(2124.59));
 
