@@ -1,0 +1,42 @@
+//! `helios64`: health and state of a Kobol Helios64 NAS.
+//!
+//! Each subcommand lives in its own module with its own `Args` and `run`;
+//! this file only dispatches.
+
+mod smart;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for a command line that does not parse (sysexits EX_USAGE).
+/// Kept apart from the subcommands' status bits.
+const EXIT_USAGE: u8 = 64;
+
+#[derive(Debug, Parser)]
+#[command(name = "helios64", version, about = "Health and state of a Kobol Helios64 NAS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// SMART health of the disks (never wakes a sleeping disk), or of saved
+    /// smartctl --json outputs.
+    Smart(smart::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // --help and --version come through here too, on stdout.
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Smart(args) => smart::run(args),
+    }
+}

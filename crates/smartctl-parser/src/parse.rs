@@ -1,0 +1,320 @@
+//! Bytes to [`SmartctlOutput`], or a typed [`Error`] naming the input.
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::model::SmartctlOutput;
+
+/// The only major `json_format_version` this crate reads (smartctl 7.0+).
+pub const SUPPORTED_FORMAT_MAJOR: u64 = 1;
+
+/// Parses smartctl `--json` output.
+///
+/// `input` labels the data in errors: the file path or device it came
+/// from. Invalid UTF-8 (pre-7.4 smartctl copies device strings verbatim)
+/// is replaced rather than rejected. Text before the JSON object (pre-7.3
+/// SCSI runs could print `Pending defect count:` lines first) is skipped.
+///
+/// Never panics: any byte string gives a [`SmartctlOutput`] or an
+/// [`Error`].
+///
+/// ```
+/// let out = smartctl_parser::parse(br#"{"json_format_version":[1,0],
+///     "smartctl":{"version":[7,4],"exit_status":0},
+///     "smart_status":{"passed":true}}"#, "/dev/sda")?;
+/// assert_eq!(out.smart_status.unwrap().passed, Some(true));
+/// # Ok::<(), smartctl_parser::Error>(())
+/// ```
+pub fn parse(bytes: &[u8], input: &str) -> Result<SmartctlOutput> {
+    parse_str(&String::from_utf8_lossy(bytes), input)
+}
+
+/// [`parse`] for text that is already a `str`.
+pub fn parse_str(text: &str, input: &str) -> Result<SmartctlOutput> {
+    let json = skip_preamble(text);
+    if json.trim().is_empty() {
+        return Err(Error::Empty { input: input.to_owned() });
+    }
+    if !json.trim_start().starts_with('{') {
+        return Err(not_an_object(json, input));
+    }
+    match serde_json::from_str::<SmartctlOutput>(json) {
+        Ok(output) => validate(output, input),
+        Err(error) => Err(explain(json, &error, input)),
+    }
+}
+
+/// Starts at the first line that opens a JSON object, if the text does not
+/// already start with one.
+fn skip_preamble(text: &str) -> &str {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        return trimmed;
+    }
+    match text.find("\n{") {
+        Some(at) => &text[at + 1..],
+        None => text,
+    }
+}
+
+fn validate(output: SmartctlOutput, input: &str) -> Result<SmartctlOutput> {
+    if let Some(&major) = output.json_format_version.first() {
+        if major != SUPPORTED_FORMAT_MAJOR {
+            let minor = output.json_format_version.get(1).copied().unwrap_or(0);
+            return Err(Error::UnsupportedFormatVersion { input: input.to_owned(), major, minor });
+        }
+    } else if output.smartctl.is_none() && output.device.is_none() && output.devices.is_none() {
+        return Err(Error::NotSmartctl {
+            input: input.to_owned(),
+            found: "an object without json_format_version, smartctl or device".to_owned(),
+        });
+    }
+    Ok(output)
+}
+
+fn not_an_object(json: &str, input: &str) -> Error {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(value) => {
+            Error::NotSmartctl { input: input.to_owned(), found: kind_of(&value).to_owned() }
+        }
+        Err(error) => syntax_error(&error, input),
+    }
+}
+
+fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "JSON null",
+        serde_json::Value::Bool(_) => "a JSON bool",
+        serde_json::Value::Number(_) => "a JSON number",
+        serde_json::Value::String(_) => "a JSON string",
+        serde_json::Value::Array(_) => "a JSON array",
+        serde_json::Value::Object(_) => "a JSON object",
+    }
+}
+
+fn syntax_error(error: &serde_json::Error, input: &str) -> Error {
+    Error::InvalidJson {
+        input: input.to_owned(),
+        line: error.line(),
+        column: error.column(),
+        message: strip_position(error),
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; the error
+/// variants carry those as fields.
+fn strip_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// The envelope alone, read leniently to explain a failed typed parse.
+#[derive(Deserialize)]
+struct Envelope {
+    json_format_version: Option<serde_json::Value>,
+}
+
+/// Turns a failed typed parse into the most useful error. Only runs on the
+/// error path, so the second and third passes cost nothing on good input.
+fn explain(json: &str, error: &serde_json::Error, input: &str) -> Error {
+    if error.is_syntax() || error.is_eof() || error.is_io() {
+        return syntax_error(error, input);
+    }
+    // Pre-7.0 output fails on the version, not on whichever key first
+    // differs from the 7.x layout.
+    if let Ok(Envelope { json_format_version: Some(version) }) = serde_json::from_str(json) {
+        let numbers: Vec<u64> = version
+            .as_array()
+            .map(|items| items.iter().filter_map(serde_json::Value::as_u64).collect())
+            .unwrap_or_default();
+        if let Some(&major) = numbers.first()
+            && major != SUPPORTED_FORMAT_MAJOR
+        {
+            let minor = numbers.get(1).copied().unwrap_or(0);
+            return Error::UnsupportedFormatVersion { input: input.to_owned(), major, minor };
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    match serde_path_to_error::deserialize::<_, SmartctlOutput>(&mut deserializer) {
+        Err(tracked) => {
+            let inner = tracked.inner();
+            Error::Schema {
+                input: input.to_owned(),
+                path: tracked.path().to_string(),
+                line: inner.line(),
+                column: inner.column(),
+                message: strip_position(inner),
+            }
+        }
+        // Both passes read the same text with the same types, so this arm
+        // is unreachable in practice; report the first pass's error.
+        Ok(_) => Error::Schema {
+            input: input.to_owned(),
+            path: ".".to_owned(),
+            line: error.line(),
+            column: error.column(),
+            message: strip_position(error),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_whitespace_are_empty() {
+        assert_eq!(parse(b"", "x"), Err(Error::Empty { input: "x".into() }));
+        assert_eq!(parse(b" \n\t", "x"), Err(Error::Empty { input: "x".into() }));
+    }
+
+    #[test]
+    fn plain_text_output_is_invalid_json_with_position() {
+        let text = "smartctl 7.4 2023-08-01 r5530\nCopyright (C) 2002-23\n";
+        let err = parse(text.as_bytes(), "/dev/sda").unwrap_err();
+        assert!(matches!(err, Error::InvalidJson { line: 1, .. }), "{err:?}");
+        assert!(err.to_string().starts_with("/dev/sda: invalid JSON at line 1"), "{err}");
+    }
+
+    #[test]
+    fn truncated_output_is_invalid_json() {
+        let err = parse(br#"{"json_format_version":[1,0],"smartctl":{"#, "f.json").unwrap_err();
+        assert!(matches!(err, Error::InvalidJson { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn other_json_is_not_smartctl() {
+        for (text, found) in [
+            ("[1,2]", "a JSON array"),
+            ("42", "a JSON number"),
+            ("\"x\"", "a JSON string"),
+            ("null", "JSON null"),
+        ] {
+            assert_eq!(
+                parse(text.as_bytes(), "in"),
+                Err(Error::NotSmartctl { input: "in".into(), found: found.into() })
+            );
+        }
+        assert!(matches!(parse(br#"{"name":"x"}"#, "in"), Err(Error::NotSmartctl { .. })));
+    }
+
+    #[test]
+    fn format_version_other_than_one_is_unsupported() {
+        assert_eq!(
+            parse(br#"{"json_format_version":[0,1],"smartctl":{}}"#, "old.json"),
+            Err(Error::UnsupportedFormatVersion { input: "old.json".into(), major: 0, minor: 1 })
+        );
+        assert_eq!(
+            parse(br#"{"json_format_version":[2,0]}"#, "new.json"),
+            Err(Error::UnsupportedFormatVersion { input: "new.json".into(), major: 2, minor: 0 })
+        );
+        // A newer minor version is readable.
+        assert!(parse(br#"{"json_format_version":[1,3]}"#, "x").is_ok());
+    }
+
+    #[test]
+    fn unsupported_version_wins_over_schema_differences() {
+        let text = br#"{"json_format_version":[0,1],"smart_status":"PASSED"}"#;
+        assert!(matches!(parse(text, "x"), Err(Error::UnsupportedFormatVersion { major: 0, .. })));
+    }
+
+    #[test]
+    fn wrong_type_names_the_key_path() {
+        let text = br#"{"json_format_version":[1,0],
+            "ata_smart_attributes":{"table":[{"id":5,"raw":{"value":"lots"}}]}}"#;
+        match parse(text, "/dev/sdb").unwrap_err() {
+            Error::Schema { input, path, line, .. } => {
+                assert_eq!(input, "/dev/sdb");
+                assert_eq!(path, "ata_smart_attributes.table[0].raw.value");
+                assert_eq!(line, 2);
+            }
+            other => panic!("expected a schema error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn preamble_before_the_object_is_skipped() {
+        let text = "  Pending defect count:0 Pending Defects\n{\"json_format_version\":[1,0]}";
+        assert!(parse(text.as_bytes(), "x").is_ok());
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        let mut bytes = br#"{"json_format_version":[1,0],"model_name":"Disk "#.to_vec();
+        bytes.extend_from_slice(&[0xe9, 0xff]);
+        bytes.extend_from_slice(br#""}"#);
+        let out = parse(&bytes, "x").unwrap();
+        assert_eq!(out.model_name.as_deref(), Some("Disk \u{fffd}\u{fffd}"));
+    }
+
+    #[test]
+    fn smart_support_as_bool_or_object() {
+        let a = parse(br#"{"device":{},"smart_support":true}"#, "x").unwrap();
+        assert_eq!(a.smart_support.unwrap().available, Some(true));
+        let b = parse(br#"{"device":{},"smart_support":{"available":true,"enabled":false}}"#, "x")
+            .unwrap();
+        let b = b.smart_support.unwrap();
+        assert_eq!((b.available, b.enabled), (Some(true), Some(false)));
+        assert!(parse(br#"{"device":{},"smart_support":"yes"}"#, "x").is_err());
+    }
+
+    #[test]
+    fn nvme_counters_prefer_the_exact_string() {
+        // 2^64 + 1 does not fit a u64; smartctl writes the number and the `_s` twin.
+        let text = br#"{"json_format_version":[1,0],"nvme_smart_health_information_log":{
+            "data_units_written":18446744073709551617,"data_units_written_s":"18446744073709551617",
+            "data_units_read":9007199254740993,"data_units_read_s":"9007199254740993",
+            "host_reads":340282366920938463463374607431768211455,
+            "media_errors":0,"nsid":-1}}"#;
+        let log = parse(text, "x").unwrap().nvme_smart_health_information_log.unwrap();
+        assert_eq!(log.data_units_written, Some(18_446_744_073_709_551_617));
+        assert_eq!(log.data_units_read, Some(9_007_199_254_740_993));
+        assert_eq!(log.host_reads, Some(u128::MAX));
+        assert_eq!(log.nsid, Some(-1));
+        assert_eq!(log.bytes_read(), Some(9_007_199_254_740_993 * 512_000));
+    }
+
+    #[test]
+    fn a_bad_counter_string_is_a_schema_error() {
+        let text = br#"{"json_format_version":[1,0],
+            "nvme_smart_health_information_log":{"media_errors_s":"many"}}"#;
+        match parse(text, "x").unwrap_err() {
+            Error::Schema { path, message, .. } => {
+                assert_eq!(path, "nvme_smart_health_information_log");
+                assert!(message.contains("media_errors_s"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_temperature_history_slots_are_null() {
+        let text = br#"{"json_format_version":[1,0],
+            "ata_sct_temperature_history":{"size":4,"index":1,"table":[35,null,null,36]}}"#;
+        let history = parse(text, "x").unwrap().ata_sct_temperature_history.unwrap();
+        assert_eq!(history.table, vec![Some(35), None, None, Some(36)]);
+    }
+
+    #[test]
+    fn scsi_identity_under_both_spellings() {
+        let old =
+            parse(br#"{"device":{},"vendor":"SEAGATE","product":"ST1","revision":"N004"}"#, "x")
+                .unwrap();
+        assert_eq!(old.model().as_deref(), Some("SEAGATE ST1"));
+        assert_eq!(old.firmware(), Some("N004"));
+        let v73 = parse(
+            br#"{"device":{},"scsi_vendor":"YADRO","scsi_product":"W","scsi_model_name":"YADRO W",
+                "scsi_revision":"C240","scsi_Percentage used endurance indicator":3,
+                "scsi_temperature":{"drive_trip":70}}"#,
+            "x",
+        )
+        .unwrap();
+        assert_eq!(v73.model().as_deref(), Some("YADRO W"));
+        assert_eq!(v73.firmware(), Some("C240"));
+        assert_eq!(v73.scsi_endurance_used_percent(), Some(3));
+        assert_eq!(v73.scsi_drive_trip(), Some(70));
+    }
+}
