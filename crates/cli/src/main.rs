@@ -4,6 +4,7 @@
 //! this file only dispatches.
 
 mod smart;
+mod status;
 
 use std::process::ExitCode;
 
@@ -11,7 +12,7 @@ use clap::{Parser, Subcommand};
 
 /// Exit code for a command line that does not parse (sysexits EX_USAGE).
 /// Kept apart from the subcommands' status bits.
-const EXIT_USAGE: u8 = 64;
+pub(crate) const EXIT_USAGE: u8 = 64;
 
 #[derive(Debug, Parser)]
 #[command(name = "helios64", version, about = "Health and state of a Kobol Helios64 NAS")]
@@ -22,6 +23,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole box in one view: board, temperatures, fans, bays, NICs, IRQ
+    /// pinning, UPS, LEDs.
+    Status(status::Args),
     /// SMART health of the disks (never wakes a sleeping disk), or of saved
     /// smartctl --json outputs.
     Smart(smart::Args),
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Status(args) => status::run(args),
         Command::Smart(args) => smart::run(args),
     }
 }

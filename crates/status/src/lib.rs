@@ -1,0 +1,99 @@
+//! The whole Helios64 in one view.
+//!
+//! [`BoxStatus::collect`] reads every subsystem of the board model
+//! (`helios64-hal`) under one [`Root`] into a plain value that serialises to
+//! the stable JSON documented in `docs/status-json.md`, and
+//! [`BoxStatus::render`] prints it as the human table of `helios64 status`.
+//!
+//! A status view must degrade, not abort: when one subsystem cannot be read
+//! (a malformed sysfs value, a missing node) its section is `null` and the
+//! failure is listed in [`BoxStatus::errors`] with the path it concerns;
+//! every other section is still reported.
+
+mod collect;
+mod render;
+mod table;
+
+use std::path::PathBuf;
+
+use helios64_hal::{Board, FansSnapshot, Inventory, LedSnapshot, Root, ThermalSnapshot};
+use serde::Serialize;
+
+/// Version of the JSON document. Bumped on any change that removes or
+/// renames a field or changes its meaning; adding a field does not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One reading of the whole board.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoxStatus {
+    /// [`SCHEMA_VERSION`] of this document.
+    pub schema_version: u32,
+    /// The filesystem root that was read (`/` on the box).
+    pub root: PathBuf,
+    /// Board identity and device-tree variant.
+    pub board: Option<Board>,
+    /// Which components are present and which expected ones are missing.
+    pub inventory: Option<Inventory>,
+    /// Temperatures: CPU and GPU zones, the board sensor, cooling devices.
+    pub thermal: Option<ThermalSnapshot>,
+    /// The P6 and P7 fans.
+    pub fans: Option<FansSnapshot>,
+    /// Every LED, Helios64 roles first.
+    pub leds: Option<Vec<LedSnapshot>>,
+    /// Sections that could not be read, with what went wrong and where.
+    pub errors: Vec<SectionError>,
+}
+
+/// A part of the status view, as named in [`SectionError::section`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Section {
+    /// [`BoxStatus::board`].
+    Board,
+    /// [`BoxStatus::inventory`].
+    Inventory,
+    /// [`BoxStatus::thermal`].
+    Thermal,
+    /// [`BoxStatus::fans`].
+    Fans,
+    /// [`BoxStatus::leds`].
+    Leds,
+}
+
+/// Why a section is missing from a [`BoxStatus`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SectionError {
+    /// The section that could not be read.
+    pub section: Section,
+    /// The failure's class, in kebab-case (`not-found`, `malformed`,
+    /// `permission-denied`, ...).
+    pub kind: String,
+    /// The whole error chain, outermost first, joined with ": ".
+    pub message: String,
+    /// The node concerned, as it reads on the box, when there is one.
+    pub path: Option<PathBuf>,
+}
+
+impl BoxStatus {
+    /// Reads the whole board under `root`. Never fails: unreadable sections
+    /// are `None` and listed in [`BoxStatus::errors`].
+    pub fn collect(root: &Root) -> BoxStatus {
+        collect::collect(root)
+    }
+
+    /// Whether every section was read.
+    pub fn is_complete(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Whether the board lacks a component its device tree should provide.
+    pub fn has_missing_components(&self) -> bool {
+        self.inventory.iter().any(|inv| inv.missing_expected().next().is_some())
+    }
+
+    /// The human view: one block per subsystem, then the problems.
+    pub fn render(&self) -> String {
+        render::render(self)
+    }
+}
