@@ -69,7 +69,9 @@ impl Hwmon {
         let mut found = Vec::new();
         for dir in [device.join("hwmon"), device.to_path_buf()] {
             for entry in root.list_optional(&dir)? {
-                if root::file_name(&entry)?.starts_with("hwmon") && entry.join("name").exists() {
+                let name = root::file_name(&entry)?;
+                let number = name.strip_prefix("hwmon").unwrap_or("");
+                if !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) {
                     found.push(entry);
                 }
             }
@@ -321,8 +323,11 @@ mod tests {
         for f in Fixture::ALL {
             let root = f.root();
             let all = hwmon_devices(&root).unwrap();
-            let mut names: Vec<_> = all.iter().map(|h| h.name().to_owned()).collect();
-            names.sort();
+            // The board-level ones; disks and supplies add their own.
+            let board = ["cpu_thermal", "gpu_thermal", "lm75", "pwmfan"];
+            let mut names: Vec<_> =
+                all.iter().map(Hwmon::name).filter(|n| board.contains(n)).collect();
+            names.sort_unstable();
             assert_eq!(names, ["cpu_thermal", "gpu_thermal", "lm75", "pwmfan", "pwmfan"], "{f:?}");
             for h in &all {
                 let info = h.info().unwrap();
@@ -353,12 +358,14 @@ mod tests {
         assert_eq!((e.kind(), e.path()), (ErrorKind::Malformed, Some(name.as_path())));
     }
 
-    /// Adds a JMB585-style SATA disk with a drivetemp hwmon to a fixture
-    /// copy, laid out as the kernel does (see the hardware notes, section 5).
-    fn add_disk(root: &Root, port: u32, block: Option<&str>, hwmon: &str, temp: &str) -> PathBuf {
-        let host = port - 1;
+    /// Adds a SATA disk with a drivetemp hwmon to a fixture copy, laid out
+    /// as the kernel does (hardware notes, section 5), on a second AHCI
+    /// function with hosts from 10 up and hwmon numbers from 40 up, so it
+    /// never collides with disks the fixture already has.
+    fn add_disk(root: &Root, host: u32, block: Option<&str>, hwmon: u32, temp: &str) -> PathBuf {
+        let port = host + 1;
         let dev = root.sys().join(format!(
-            "devices/platform/f8000000.pcie/pci0000:00/0000:00:00.0/0000:01:00.0/\
+            "devices/platform/f8000000.pcie/pci0000:00/0000:00:00.0/0000:02:00.0/\
              ata{port}/host{host}/target{host}:0:0/{host}:0:0:0"
         ));
         fs::create_dir_all(&dev).unwrap();
@@ -367,14 +374,21 @@ mod tests {
         if let Some(block) = block {
             fs::create_dir_all(dev.join("block").join(block)).unwrap();
         }
-        let h = dev.join("hwmon").join(hwmon);
+        let h = dev.join("hwmon").join(format!("hwmon{hwmon}"));
         fs::create_dir_all(&h).unwrap();
         fs::write(h.join("name"), "drivetemp\n").unwrap();
         fs::write(h.join("temp1_input"), format!("{temp}\n")).unwrap();
         fs::write(h.join("temp1_lowest"), "21000\n").unwrap();
         symlink("../..", h.join("device")).unwrap();
-        symlink(rel(&root.class("hwmon"), &h), root.class("hwmon").join(hwmon)).unwrap();
+        fs::create_dir_all(root.class("hwmon")).unwrap();
+        symlink(rel(&root.class("hwmon"), &h), root.class("hwmon").join(format!("hwmon{hwmon}")))
+            .unwrap();
         h
+    }
+
+    /// The sensors [`add_disk`] added.
+    fn added(root: &Root) -> Vec<DiskTemp> {
+        drivetemp_sensors(root).unwrap().into_iter().filter(|s| s.scsi_address.host >= 10).collect()
     }
 
     /// A relative link target from directory `from` to `to`, as the kernel
@@ -395,12 +409,14 @@ mod tests {
     fn drivetemp_maps_hwmon_to_scsi_address_and_block_device() {
         for f in Fixture::ALL {
             let (_dir, root) = copy_fixture(f);
-            assert!(drivetemp_sensors(&root).unwrap().is_empty(), "{f:?}: no disks yet");
-            add_disk(&root, 3, Some("sdb"), "hwmon14", "34000");
-            add_disk(&root, 1, Some("sda"), "hwmon9", "31000");
-            add_disk(&root, 5, None, "hwmon11", "29000");
+            let before = drivetemp_sensors(&root).unwrap().len();
+            add_disk(&root, 12, Some("sdg"), 44, "34000");
+            add_disk(&root, 10, Some("sdf"), 41, "31000");
+            add_disk(&root, 14, None, 42, "29000");
             let sensors = drivetemp_sensors(&root).unwrap();
-            let summary: Vec<_> = sensors
+            assert_eq!(sensors.len(), before + 3, "{f:?}");
+            let ours = added(&root);
+            let summary: Vec<_> = ours
                 .iter()
                 .map(|s| {
                     (
@@ -413,23 +429,28 @@ mod tests {
             assert_eq!(
                 summary,
                 [
-                    ("0:0:0:0".to_owned(), Some("sda".to_owned()), 31000),
-                    ("2:0:0:0".to_owned(), Some("sdb".to_owned()), 34000),
-                    ("4:0:0:0".to_owned(), None, 29000),
+                    ("10:0:0:0".to_owned(), Some("sdf".to_owned()), 31000),
+                    ("12:0:0:0".to_owned(), Some("sdg".to_owned()), 34000),
+                    ("14:0:0:0".to_owned(), None, 29000),
                 ]
             );
-            let snap = sensors[0].snapshot().unwrap();
+            let snap = ours[0].snapshot().unwrap();
             assert_eq!(snap.lowest_millicelsius, Some(21000));
             assert_eq!(snap.highest_millicelsius, None);
             assert!(snap.hwmon_path.starts_with("/sys/devices/platform/f8000000.pcie"), "{snap:?}");
+            // Whatever disks the fixture itself has must map just as cleanly.
+            for s in &sensors {
+                s.snapshot().unwrap();
+                assert!(s.scsi_device.ends_with(s.scsi_address.to_string()), "{s:?}");
+            }
         }
     }
 
     #[test]
     fn drivetemp_garbage_temperature_names_the_file() {
         let (_dir, root) = copy_fixture(Fixture::Armbian);
-        let h = add_disk(&root, 2, Some("sdc"), "hwmon12", "warm");
-        let e = drivetemp_sensors(&root).unwrap()[0].temp_millicelsius().unwrap_err();
+        let h = add_disk(&root, 11, Some("sdc"), 43, "warm");
+        let e = added(&root)[0].temp_millicelsius().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Malformed);
         assert_eq!(e.path(), Some(root.resolve(&h).unwrap().join("temp1_input").as_path()));
     }
@@ -437,10 +458,10 @@ mod tests {
     #[test]
     fn drivetemp_under_a_non_scsi_parent_is_malformed() {
         let (_dir, root) = copy_fixture(Fixture::Mainline);
-        let h = add_disk(&root, 1, Some("sda"), "hwmon9", "30000");
+        let h = add_disk(&root, 10, Some("sdf"), 40, "30000");
         fs::remove_file(h.join("../../subsystem")).unwrap();
         let e = drivetemp_sensors(&root).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Malformed);
-        assert!(e.to_string().contains("hwmon9/device"), "{e}");
+        assert!(e.to_string().contains("hwmon40/device"), "{e}");
     }
 }
