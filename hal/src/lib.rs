@@ -14,10 +14,15 @@
 //! This crate has no service concerns (no loops, no timers, no logging
 //! policy): the systemd binaries built on it decide those.
 
+pub mod cpu;
+pub mod cpuset;
 mod error;
+pub mod irq;
+pub mod net;
 mod root;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use cpuset::CpuSet;
 pub use error::{Error, ErrorKind, IoOp, Result};
 pub use root::Root;

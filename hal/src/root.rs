@@ -77,9 +77,16 @@ impl Root {
     /// for human and JSON output so a fixture run prints the same paths as
     /// the real board.
     pub fn on_box(&self, path: &Path) -> PathBuf {
-        match path.strip_prefix(&self.base) {
-            Ok(rel) => Path::new("/").join(rel),
-            Err(_) => path.to_path_buf(),
+        if let Ok(rel) = path.strip_prefix(&self.base) {
+            return Path::new("/").join(rel);
+        }
+        // Resolved paths (from `resolve`) are canonical while the base may
+        // not be (`hal/../fixtures/...`).
+        match fs::canonicalize(&self.base)
+            .map(|base| path.strip_prefix(base).map(Path::to_path_buf))
+        {
+            Ok(Ok(rel)) => Path::new("/").join(rel),
+            _ => path.to_path_buf(),
         }
     }
 
@@ -272,6 +279,10 @@ mod tests {
             Path::new("/sys/class/leds")
         );
         assert_eq!(Root::system().on_box(Path::new("/sys/x")), Path::new("/sys/x"));
+        let (dir, _) = tree();
+        let indirect = Root::new(dir.path().join("sys/../."));
+        let canonical = fs::canonicalize(dir.path()).unwrap().join("sys/class/demo");
+        assert_eq!(indirect.on_box(&canonical), Path::new("/sys/class/demo"));
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub fn fixtures_dir() -> PathBuf {
 pub fn copy_fixture(fixture: Fixture) -> (tempfile::TempDir, Root) {
     #[allow(clippy::expect_used)] // documented panic: test set-up failure
     let dir = tempfile::tempdir().expect("create a temporary directory for a fixture copy");
-    #[allow(clippy::expect_used)]
+    #[allow(clippy::panic)] // documented panic: test set-up failure
     copy_tree(&fixture.path(), dir.path()).unwrap_or_else(|e| {
         panic!("copy fixture {} into {}: {e}", fixture.dir_name(), dir.path().display())
     });
