@@ -14,14 +14,18 @@
 //! This crate has no service concerns (no loops, no timers, no logging
 //! policy): the systemd binaries built on it decide those.
 
+pub mod bay;
 pub mod cpu;
 pub mod cpuset;
 mod error;
+pub mod gpio;
+pub mod iio;
 pub mod irq;
 pub mod net;
 mod root;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod ups;
 
 pub use cpuset::CpuSet;
 pub use error::{Error, ErrorKind, IoOp, Result};
