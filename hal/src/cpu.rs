@@ -41,7 +41,7 @@ pub struct Cpu {
 
 /// CPUs that share a package and cluster: on big.LITTLE, one core type.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Cluster {
+pub struct CpuCluster {
     /// The package the cluster sits in.
     pub package_id: i32,
     /// The cluster id, or `None` when the kernel exposes no clusters (the
@@ -63,7 +63,7 @@ pub struct CpuTopology {
     /// Every possible CPU, ascending.
     pub cpus: Vec<Cpu>,
     /// Clusters, ordered by (package, cluster id).
-    pub clusters: Vec<Cluster>,
+    pub clusters: Vec<CpuCluster>,
 }
 
 impl CpuTopology {
@@ -149,7 +149,7 @@ fn read_cpu(root: &Root, dir: &Path, number: u32, online: bool) -> Result<Cpu> {
     })
 }
 
-fn derive_clusters(cpus: &[Cpu]) -> Vec<Cluster> {
+fn derive_clusters(cpus: &[Cpu]) -> Vec<CpuCluster> {
     let mut groups: BTreeMap<(i32, Option<i32>), Vec<&Cpu>> = BTreeMap::new();
     for cpu in cpus {
         if let Some(package) = cpu.package_id {
@@ -168,7 +168,7 @@ fn derive_clusters(cpus: &[Cpu]) -> Vec<Cluster> {
             let mut policies: Vec<&String> =
                 members.iter().filter_map(|c| c.cpufreq_policy.as_ref()).collect();
             policies.dedup();
-            Cluster {
+            CpuCluster {
                 package_id,
                 cluster_id,
                 cpus: members.iter().map(|c| c.number).collect(),

@@ -20,7 +20,7 @@ use crate::error::{Error, IoOp, Result};
 use crate::root::{self, Root};
 
 /// The consumer label on every line this crate requests.
-pub const CONSUMER: &str = "helios64";
+pub const GPIO_CONSUMER: &str = "helios64";
 
 /// A Rockchip pin: bank and line offset within the bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -110,7 +110,7 @@ pub const RK3399_BANKS: [&str; 5] = ["ff720000", "ff730000", "ff780000", "ff7880
 /// What provides a chip.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ChipKind {
+pub enum GpioChipKind {
     /// An RK3399 GPIO bank.
     RockchipBank {
         /// 0..=4.
@@ -131,7 +131,7 @@ pub struct GpioChip {
     root: Root,
     name: String,
     controller: PathBuf,
-    kind: ChipKind,
+    kind: GpioChipKind,
     legacy: Option<Legacy>,
 }
 
@@ -146,7 +146,7 @@ struct Legacy {
 
 /// What the character device says about a chip (`GPIO_GET_CHIPINFO_IOCTL`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ChardevInfo {
+pub struct GpioChardevInfo {
     /// The chip's label.
     pub label: String,
     /// The number of lines.
@@ -155,11 +155,11 @@ pub struct ChardevInfo {
 
 /// A chip's identity, for status output.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ChipInfo {
+pub struct GpioChipInfo {
     /// The character device name, `gpiochip0`.
     pub name: String,
     /// What provides it.
-    pub kind: ChipKind,
+    pub kind: GpioChipKind,
     /// The providing device as on the box (`/sys/devices/platform/…`).
     pub device: String,
     /// The label, when sysfs attributes it unambiguously.
@@ -199,19 +199,20 @@ impl GpioChip {
 
     /// The RK3399 bank `bank` (0..=4).
     pub fn rockchip_bank(root: &Root, bank: u8) -> Result<GpioChip> {
-        Self::all(root)?.into_iter().find(|c| c.kind == ChipKind::RockchipBank { bank }).ok_or_else(
-            || Error::NotPresent {
+        Self::all(root)?
+            .into_iter()
+            .find(|c| c.kind == GpioChipKind::RockchipBank { bank })
+            .ok_or_else(|| Error::NotPresent {
                 component: format!("GPIO bank gpio{bank}"),
                 searched: root.bus_devices("gpio"),
-            },
-        )
+            })
     }
 
     /// The PCA9555 expander (Armbian DT only).
     pub fn expander(root: &Root) -> Result<GpioChip> {
         Self::all(root)?
             .into_iter()
-            .find(|c| matches!(c.kind, ChipKind::Pca9555 { .. }))
+            .find(|c| matches!(c.kind, GpioChipKind::Pca9555 { .. }))
             .ok_or_else(|| Error::NotPresent {
                 component: "PCA9555 GPIO expander".into(),
                 searched: root.bus_devices("gpio"),
@@ -242,7 +243,7 @@ impl GpioChip {
     }
 
     /// What provides the chip.
-    pub fn kind(&self) -> &ChipKind {
+    pub fn kind(&self) -> &GpioChipKind {
         &self.kind
     }
 
@@ -252,8 +253,8 @@ impl GpioChip {
     }
 
     /// The chip's identity from sysfs.
-    pub fn info(&self) -> ChipInfo {
-        ChipInfo {
+    pub fn info(&self) -> GpioChipInfo {
+        GpioChipInfo {
             name: self.name.clone(),
             kind: self.kind.clone(),
             device: self.root.on_box(&self.controller).display().to_string(),
@@ -280,13 +281,13 @@ impl GpioChip {
     }
 
     /// The chip's label and line count as the character device reports them.
-    pub fn chardev_info(&self) -> Result<ChardevInfo> {
+    pub fn chardev_info(&self) -> Result<GpioChardevInfo> {
         let info = self.open()?.info().map_err(|source| Error::Gpio {
             call: "chip info",
             chip: self.dev_path(),
             source,
         })?;
-        Ok(ChardevInfo { label: info.label, lines: info.num_lines })
+        Ok(GpioChardevInfo { label: info.label, lines: info.num_lines })
     }
 
     /// The offset of the line named `name` (gpio-line-names; the Helios64's
@@ -297,26 +298,26 @@ impl GpioChip {
 
     /// Requests line `offset` as an input. `active_low` inverts the logical
     /// value, as a DT `GPIO_ACTIVE_LOW` flag would.
-    pub fn request_input(&self, offset: u32, active_low: bool) -> Result<InputLine> {
+    pub fn request_input(&self, offset: u32, active_low: bool) -> Result<GpioInput> {
         let mut builder = gpiocdev::Request::builder();
-        builder.on_chip(self.dev_path()).with_consumer(CONSUMER).with_line(offset).as_input();
+        builder.on_chip(self.dev_path()).with_consumer(GPIO_CONSUMER).with_line(offset).as_input();
         if active_low {
             builder.as_active_low();
         }
         let request = self.request(&mut builder)?;
-        Ok(InputLine { request, offset, chip: self.dev_path() })
+        Ok(GpioInput { request, offset, chip: self.dev_path() })
     }
 
     /// Requests line `offset` as an output driven to `active`.
-    pub fn request_output(&self, offset: u32, active: bool) -> Result<OutputLine> {
+    pub fn request_output(&self, offset: u32, active: bool) -> Result<GpioOutput> {
         let mut builder = gpiocdev::Request::builder();
         builder
             .on_chip(self.dev_path())
-            .with_consumer(CONSUMER)
+            .with_consumer(GPIO_CONSUMER)
             .with_line(offset)
             .as_output(value(active));
         let request = self.request(&mut builder)?;
-        Ok(OutputLine { request, offset, chip: self.dev_path() })
+        Ok(GpioOutput { request, offset, chip: self.dev_path() })
     }
 
     fn request(&self, builder: &mut gpiocdev::request::Builder) -> Result<gpiocdev::Request> {
@@ -335,20 +336,20 @@ fn value(active: bool) -> gpiocdev::line::Value {
     if active { gpiocdev::line::Value::Active } else { gpiocdev::line::Value::Inactive }
 }
 
-fn identify(root: &Root, controller: &Path) -> Result<ChipKind> {
+fn identify(root: &Root, controller: &Path) -> Result<GpioChipKind> {
     let name = root::file_name(controller)?;
     let bank =
         name.strip_suffix(".gpio").and_then(|addr| RK3399_BANKS.iter().position(|b| *b == addr));
     if let Some(bank) = bank.and_then(|b| u8::try_from(b).ok()) {
-        return Ok(ChipKind::RockchipBank { bank });
+        return Ok(GpioChipKind::RockchipBank { bank });
     }
     let i2c_name = controller.join("name");
     if root.link_name(&controller.join("subsystem"))?.as_deref() == Some("i2c")
         && root.read_optional(&i2c_name)?.as_deref() == Some("pca9555")
     {
-        return Ok(ChipKind::Pca9555 { i2c_device: name.to_owned() });
+        return Ok(GpioChipKind::Pca9555 { i2c_device: name.to_owned() });
     }
-    Ok(ChipKind::Other)
+    Ok(GpioChipKind::Other)
 }
 
 /// The legacy class entry under `controller/gpio/`, when there is exactly
@@ -376,13 +377,13 @@ pub fn resolve_pin(root: &Root, pin: PinName) -> Result<(GpioChip, u32)> {
 
 /// A requested input line.
 #[derive(Debug)]
-pub struct InputLine {
+pub struct GpioInput {
     request: gpiocdev::Request,
     offset: u32,
     chip: PathBuf,
 }
 
-impl InputLine {
+impl GpioInput {
     /// Reads the logical value (active = `true`).
     pub fn is_active(&self) -> Result<bool> {
         self.request
@@ -395,13 +396,13 @@ impl InputLine {
 /// A requested output line. Released (and left as the kernel leaves it)
 /// when dropped.
 #[derive(Debug)]
-pub struct OutputLine {
+pub struct GpioOutput {
     request: gpiocdev::Request,
     offset: u32,
     chip: PathBuf,
 }
 
-impl OutputLine {
+impl GpioOutput {
     /// Drives the line active (`true`) or inactive.
     pub fn set(&self, active: bool) -> Result<()> {
         self.request.set_value(self.offset, value(active)).map_err(|source| Error::Gpio {
@@ -490,7 +491,7 @@ mod tests {
                 );
             }
             let (chip, offset) = resolve_pin(&root, pins::AUTO_ON_EN_CLK).unwrap();
-            assert_eq!((chip.kind(), offset), (&ChipKind::RockchipBank { bank: 4 }, 26));
+            assert_eq!((chip.kind(), offset), (&GpioChipKind::RockchipBank { bank: 4 }, 26));
             assert!(chip.dev_path().ends_with("dev/gpiochip4"));
         }
     }
@@ -498,7 +499,7 @@ mod tests {
     #[test]
     fn the_expander_exists_only_on_armbian() {
         let chip = GpioChip::expander(&Fixture::Armbian.root()).unwrap();
-        assert_eq!(chip.kind(), &ChipKind::Pca9555 { i2c_device: "2-0020".into() });
+        assert_eq!(chip.kind(), &GpioChipKind::Pca9555 { i2c_device: "2-0020".into() });
         let info = chip.info();
         assert_eq!((info.ngpio, info.legacy_base), (Some(16), Some(512)));
         assert_eq!(chip.name(), "gpiochip5");

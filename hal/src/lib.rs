@@ -14,19 +14,43 @@
 //! This crate has no service concerns (no loops, no timers, no logging
 //! policy): the systemd binaries built on it decide those.
 
-pub mod bay;
-pub mod cpu;
-pub mod cpuset;
+mod bay;
+mod cpu;
+mod cpuset;
 mod error;
-pub mod gpio;
-pub mod iio;
-pub mod irq;
-pub mod net;
+mod gpio;
+mod iio;
+mod irq;
+mod net;
 mod root;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod ups;
+mod ups;
 
-pub use cpuset::CpuSet;
+pub use bay::{
+    AtaPort, BAY_COUNT, Bay, BayStatus, ControllerInfo, Disk, HELIOS64_PCIE_HOST, JMB585_PCI_ID,
+    SataController,
+};
+pub use cpu::{Cpu, CpuCluster, CpuTopology, CpufreqPolicy, CpufreqState, Midr};
+pub use cpuset::{CpuSet, MAX_CPU};
 pub use error::{Error, ErrorKind, IoOp, Result};
+pub use gpio::{
+    GPIO_CONSUMER, GpioChardevInfo, GpioChip, GpioChipInfo, GpioChipKind, GpioInput, GpioOutput,
+    PinName, RK3399_BANKS, pins, resolve_pin, set_auto_power_on,
+};
+pub use iio::{IioDevice, SARADC_COMPATIBLE, SARADC_NAME, SARADC_NODE, adc_millivolts};
+pub use irq::{
+    InterruptRow, Interrupts, Irq, IrqAffinity, IrqId, IrqMatch, IrqRule, IrqTrigger, PinAction,
+    PinningPlan, PinningResolution, RpsRule, default_irq_affinity,
+};
+pub use net::{
+    Duplex, LAN1_DRIVER, LAN1_PLATFORM_DEVICE, LAN2_DRIVER, LAN2_USB_ID, LAN2_USB_PORT, LinkMode,
+    LinkModes, LinkSettings, LinkState, NetCounters, NetInterface, Nic, NicRole, NicStatus,
+    OperState, RxQueue, TxQueue, UsbDevice, link_settings, rps_sock_flow_entries,
+    set_link_settings, set_rps_sock_flow_entries,
+};
 pub use root::Root;
+pub use ups::{
+    BatteryReading, ChargeStatus, GpioMains, MainsSource, MainsStatus, Ups, UpsConfig, UpsStatus,
+    battery_from_adc, scaled_millivolts,
+};

@@ -76,15 +76,15 @@ impl Root {
     /// replaced by `/`. Paths outside the root are returned unchanged. Used
     /// for human and JSON output so a fixture run prints the same paths as
     /// the real board.
+    ///
+    /// Resolved paths (from [`Root::resolve`]) are canonical while the base
+    /// may not be (`fixtures/../x`, a symlinked temp dir), so the canonical
+    /// form of the base is tried as well.
     pub fn on_box(&self, path: &Path) -> PathBuf {
         if let Ok(rel) = path.strip_prefix(&self.base) {
             return Path::new("/").join(rel);
         }
-        // Resolved paths (from `resolve`) are canonical while the base may
-        // not be (`hal/../fixtures/...`).
-        match fs::canonicalize(&self.base)
-            .map(|base| path.strip_prefix(base).map(Path::to_path_buf))
-        {
+        match fs::canonicalize(&self.base).map(|base| path.strip_prefix(base).map(Path::to_owned)) {
             Ok(Ok(rel)) => Path::new("/").join(rel),
             _ => path.to_path_buf(),
         }
@@ -279,10 +279,14 @@ mod tests {
             Path::new("/sys/class/leds")
         );
         assert_eq!(Root::system().on_box(Path::new("/sys/x")), Path::new("/sys/x"));
-        let (dir, _) = tree();
-        let indirect = Root::new(dir.path().join("sys/../."));
-        let canonical = fs::canonicalize(dir.path()).unwrap().join("sys/class/demo");
-        assert_eq!(indirect.on_box(&canonical), Path::new("/sys/class/demo"));
+    }
+
+    #[test]
+    fn on_box_strips_a_non_canonical_base_from_resolved_paths() {
+        let (dir, _root) = tree();
+        let indirect = Root::new(dir.path().join("sys").join(".."));
+        let resolved = indirect.resolve(&indirect.class("demo")).unwrap();
+        assert_eq!(indirect.on_box(&resolved), Path::new("/sys/class/demo"));
     }
 
     #[test]

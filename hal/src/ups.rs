@@ -448,9 +448,9 @@ mod tests {
         match ups.mains_source() {
             Some(MainsSource::Gpio(lines)) => {
                 let GpioMains { ac_chip, ac_pin, charging_chip, charging_pin } = lines.as_ref();
-                assert_eq!(ac_chip.kind(), &gpio::ChipKind::RockchipBank { bank: 0 });
+                assert_eq!(ac_chip.kind(), &gpio::GpioChipKind::RockchipBank { bank: 0 });
                 assert_eq!(ac_pin.offset(), 2);
-                assert_eq!(charging_chip.kind(), &gpio::ChipKind::RockchipBank { bank: 2 });
+                assert_eq!(charging_chip.kind(), &gpio::GpioChipKind::RockchipBank { bank: 2 });
                 assert_eq!(charging_pin.offset(), 27);
             }
             other => panic!("{other:?}"),

@@ -27,7 +27,7 @@ pub enum IrqId {
 /// Interrupt trigger type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Trigger {
+pub enum IrqTrigger {
     /// Level-triggered.
     Level,
     /// Edge-triggered.
@@ -48,7 +48,7 @@ pub struct InterruptRow {
     /// The hardware IRQ number within the chip's domain.
     pub hwirq: Option<u64>,
     /// Level or edge, when the kernel prints it.
-    pub trigger: Option<Trigger>,
+    pub trigger: Option<IrqTrigger>,
     /// The flow handler name when printed (`edge`, `fasteoi` on x86).
     pub flow: Option<String>,
     /// The handlers' names (`ahci[0000:01:00.0]`, `end0`), in request order.
@@ -196,8 +196,8 @@ fn parse_irq_row(irq: u32, mut rest: &str, ncpus: usize) -> Option<InterruptRow>
     let mut trigger = None;
     if let Some((word, tail)) = token(rest) {
         let t = match word {
-            "Level" => Some(Trigger::Level),
-            "Edge" => Some(Trigger::Edge),
+            "Level" => Some(IrqTrigger::Level),
+            "Edge" => Some(IrqTrigger::Edge),
             _ => None,
         };
         if t.is_some() {
@@ -291,7 +291,7 @@ Err:          0
         let timer = ints.get(11).unwrap();
         assert_eq!(timer.chip.as_deref(), Some("GICv3"));
         assert_eq!(timer.hwirq, Some(30));
-        assert_eq!(timer.trigger, Some(Trigger::Level));
+        assert_eq!(timer.trigger, Some(IrqTrigger::Level));
         assert_eq!(timer.actions, ["arch_timer"]);
         assert_eq!(timer.total(), 88412 + 61234 + 59870 + 57321 + 91822 + 87710);
         let ahci = ints.get(75).unwrap();
@@ -302,7 +302,7 @@ Err:          0
         assert_eq!(ints.get(14).unwrap().chip.as_deref(), Some("GICv3-23"));
         let freed = ints.get(77).unwrap();
         assert!(freed.actions.is_empty());
-        assert_eq!(freed.trigger, Some(Trigger::Edge));
+        assert_eq!(freed.trigger, Some(IrqTrigger::Edge));
         let ipi = &ints.rows[9];
         assert_eq!(ipi.id, IrqId::Named("IPI0".into()));
         assert_eq!(ipi.counts.len(), 6);

@@ -10,8 +10,8 @@ mod pinning;
 
 use std::path::PathBuf;
 
-pub use interrupts::{InterruptRow, Interrupts, IrqId, Trigger};
-pub use pinning::{IrqMatch, IrqRule, PinAction, PinningPlan, Resolution, RpsRule};
+pub use interrupts::{InterruptRow, Interrupts, IrqId, IrqTrigger};
+pub use pinning::{IrqMatch, IrqRule, PinAction, PinningPlan, PinningResolution, RpsRule};
 
 use crate::cpuset::{self, CpuSet};
 use crate::error::{Error, Result};
@@ -138,7 +138,7 @@ impl Irq {
 }
 
 /// The default affinity for new IRQs (`/proc/irq/default_smp_affinity`).
-pub fn default_affinity(root: &Root) -> Result<CpuSet> {
+pub fn default_irq_affinity(root: &Root) -> Result<CpuSet> {
     cpuset::read_mask(root, &root.proc().join("irq/default_smp_affinity"))
 }
 
@@ -159,7 +159,7 @@ mod tests {
                 assert_eq!(irq.affinity().unwrap(), irq.affinity_mask().unwrap(), "{f:?} {row:?}");
                 assert_eq!(irq.actions().unwrap().len(), row.actions.len(), "{f:?} {row:?}");
             }
-            assert_eq!(default_affinity(&root).unwrap(), CpuSet::parse_list("0-5").unwrap());
+            assert_eq!(default_irq_affinity(&root).unwrap(), CpuSet::parse_list("0-5").unwrap());
         }
     }
 

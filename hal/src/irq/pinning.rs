@@ -120,7 +120,7 @@ pub enum PinAction {
 
 /// A plan resolved against the running system.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Resolution {
+pub struct PinningResolution {
     /// The writes to make, IRQs by number first, then RPS.
     pub actions: Vec<PinAction>,
     /// Reasons of rules that matched nothing (an absent NIC, an IRQ name
@@ -179,7 +179,7 @@ impl PinningPlan {
         interrupts: &Interrupts,
         nics: &BTreeMap<NicRole, String>,
         online: &CpuSet,
-    ) -> Result<Resolution> {
+    ) -> Result<PinningResolution> {
         let mut by_irq: BTreeMap<u32, PinAction> = BTreeMap::new();
         let mut unmatched = Vec::new();
         for rule in &self.irqs {
@@ -232,12 +232,12 @@ impl PinningPlan {
         if let Some(count) = self.rps_sock_flow_entries {
             actions.push(PinAction::SockFlowEntries { count });
         }
-        Ok(Resolution { actions, unmatched })
+        Ok(PinningResolution { actions, unmatched })
     }
 
     /// Resolves the plan against the system under `root`: reads
     /// `/proc/interrupts`, finds the NICs and the online CPUs.
-    pub fn resolve_on(&self, root: &Root) -> Result<Resolution> {
+    pub fn resolve_on(&self, root: &Root) -> Result<PinningResolution> {
         let interrupts = Interrupts::read(root)?;
         let nics: BTreeMap<NicRole, String> =
             Nic::all(root)?.into_iter().map(|n| (n.role(), n.name().to_owned())).collect();
@@ -311,7 +311,7 @@ mod tests {
     use crate::testing::{Fixture, copy_fixture};
     use std::path::Path;
 
-    fn irq_actions(res: &Resolution) -> Vec<(u32, String)> {
+    fn irq_actions(res: &PinningResolution) -> Vec<(u32, String)> {
         res.actions
             .iter()
             .filter_map(|a| match a {
