@@ -3,7 +3,7 @@
 //!
 //! On the Helios64 the RK3399 has four Cortex-A53s (cpu0–3) and two
 //! Cortex-A72s (cpu4–5), but nothing here assumes it: clusters are derived
-//! from `topology/cluster_id` (kernel 5.16+) and `package_id`, core types from
+//! from `topology/cluster_id` (kernel 5.16+) and `physical_package_id`, core types from
 //! `regs/identification/midr_el1`, strength from `cpu_capacity`. IRQ pinning
 //! policies use this to name "the big cores" without hard-coding 4 and 5.
 
@@ -24,7 +24,7 @@ pub struct Cpu {
     /// `cpu_capacity`: the scheduler's relative strength, 1024 for the
     /// strongest CPU. `None` on symmetric systems that do not expose it.
     pub capacity: Option<u32>,
-    /// `topology/package_id`; `None` while the CPU is offline.
+    /// `topology/physical_package_id`; `None` while the CPU is offline.
     pub package_id: Option<i32>,
     /// `topology/cluster_id` (kernel 5.16+); `None` when not exposed or
     /// the CPU is offline.
@@ -117,9 +117,9 @@ fn read_cpu(root: &Root, dir: &Path, number: u32, online: bool) -> Result<Cpu> {
     let topo = dir.join("topology");
     // An offline CPU has no topology directory; an online one must.
     let package_id = if online {
-        Some(root.read_parse(&topo.join("package_id"), "an integer package id")?)
+        Some(root.read_parse(&topo.join("physical_package_id"), "an integer package id")?)
     } else {
-        root.read_parse_optional(&topo.join("package_id"), "an integer package id")?
+        root.read_parse_optional(&topo.join("physical_package_id"), "an integer package id")?
     };
     let core_cpus = match root.read_optional(&topo.join("core_cpus_list"))? {
         Some(_) => Some(cpuset::read_list(root, &topo.join("core_cpus_list"))?),
@@ -424,7 +424,7 @@ mod tests {
             fs::remove_file(&midr).unwrap();
             assert_eq!(CpuTopology::read(&root).unwrap().cpus[0].midr, None);
 
-            let pkg = root.sys().join("devices/system/cpu/cpu2/topology/package_id");
+            let pkg = root.sys().join("devices/system/cpu/cpu2/topology/physical_package_id");
             fs::remove_file(&pkg).unwrap();
             let e = CpuTopology::read(&root).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::NotFound);
