@@ -197,15 +197,23 @@ impl GpioChip {
         Ok(chips)
     }
 
-    /// The RK3399 bank `bank` (0..=4).
+    /// The RK3399 bank `bank` (0..=4), found by its platform device. When
+    /// no RK3399 bank device exists at all (not a Helios64: the test VM's
+    /// gpio-sim banks), the chip labelled `gpio<bank>` — the label
+    /// gpio-rockchip gives its banks — stands in.
     pub fn rockchip_bank(root: &Root, bank: u8) -> Result<GpioChip> {
-        Self::all(root)?
-            .into_iter()
-            .find(|c| c.kind == GpioChipKind::RockchipBank { bank })
-            .ok_or_else(|| Error::NotPresent {
-                component: format!("GPIO bank gpio{bank}"),
-                searched: root.bus_devices("gpio"),
-            })
+        let chips = Self::all(root)?;
+        let is_bank = |c: &GpioChip| matches!(c.kind, GpioChipKind::RockchipBank { .. });
+        if chips.iter().any(is_bank) {
+            return chips
+                .into_iter()
+                .find(|c| c.kind == GpioChipKind::RockchipBank { bank })
+                .ok_or_else(|| Error::NotPresent {
+                    component: format!("GPIO bank gpio{bank}"),
+                    searched: root.bus_devices("gpio"),
+                });
+        }
+        Self::by_label(root, &format!("gpio{bank}"))
     }
 
     /// The PCA9555 expander (Armbian DT only).
@@ -521,6 +529,31 @@ mod tests {
         assert_eq!(e.path(), Some(chip.dev_path().as_path()));
         assert!(e.to_string().contains("dev/gpiochip0"), "{e}");
         assert_eq!(chip.request_output(2, true).unwrap_err().kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn without_rockchip_devices_the_bank_label_stands_in() {
+        let (_d, root) = copy_fixture(Fixture::Mainline);
+        // Give every bank a non-Rockchip parent device, as gpio-sim does.
+        let bus = root.bus_devices("gpio");
+        for n in 0..5 {
+            let chip = root.resolve(&bus.join(format!("gpiochip{n}"))).unwrap();
+            let controller = chip.parent().unwrap().to_path_buf();
+            let sim = controller.with_file_name(format!("gpio-sim.{n}"));
+            fs::rename(&controller, &sim).unwrap();
+            fs::remove_file(bus.join(format!("gpiochip{n}"))).unwrap();
+            std::os::unix::fs::symlink(
+                sim.join(format!("gpiochip{n}")),
+                bus.join(format!("gpiochip{n}")),
+            )
+            .unwrap();
+        }
+        assert!(GpioChip::all(&root).unwrap().iter().all(|c| c.kind() == &GpioChipKind::Other));
+        let chip = GpioChip::rockchip_bank(&root, 3).unwrap();
+        assert_eq!(chip.name(), "gpiochip3");
+        assert_eq!(chip.info().label.as_deref(), Some("gpio3"));
+        let e = GpioChip::rockchip_bank(&root, 7).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
     }
 
     #[test]
