@@ -227,6 +227,23 @@ impl Ups {
         Ok(Ups { root: root.clone(), config, mains, adc })
     }
 
+    /// Like [`Ups::discover`], but reads mains from the charger's GPIO lines
+    /// even when a Mains supply exists: to cross-check the line polarities
+    /// of [`UpsConfig`] against the charger driver, or when its driver is not
+    /// bound. `NotPresent` when the GPIO banks are missing.
+    pub fn from_gpio(root: &Root, config: UpsConfig) -> Result<Ups> {
+        let mains = gpio_mains(root, &config)?.ok_or_else(|| Error::NotPresent {
+            component: format!(
+                "GPIO banks for {} and {}",
+                config.ac_present_pin, config.charging_pin
+            ),
+            searched: root.bus_devices("gpio"),
+        })?;
+        let mut ups = Ups::discover(root, config)?;
+        ups.mains = Some(mains);
+        Ok(ups)
+    }
+
     /// Where mains presence comes from.
     pub fn mains_source(&self) -> Option<&MainsSource> {
         self.mains.as_ref()
@@ -482,6 +499,17 @@ mod tests {
         assert!(
             matches!(ups.mains_source(), Some(MainsSource::PowerSupply { name, .. }) if name == "tcpm-source-psy-4-0022")
         );
+    }
+
+    #[test]
+    fn gpio_mains_can_be_forced() {
+        let root = Fixture::Armbian.root();
+        let ups = Ups::from_gpio(&root, UpsConfig::default()).unwrap();
+        assert!(matches!(ups.mains_source(), Some(MainsSource::Gpio(_))));
+        let dir = tempfile::tempdir().unwrap();
+        let e = Ups::from_gpio(&Root::new(dir.path()), UpsConfig::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert!(e.to_string().contains("GPIO0_A2"), "{e}");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod ethtool;
 mod linkmode;
 mod queues;
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub use ethtool::{LinkSettings, link_settings, set_link_settings};
@@ -92,15 +93,17 @@ impl NetInterface {
         let dir = root.resolve(entry)?;
         let device_link = dir.join("device");
         // Resolved rather than read: only the resolved path names the device
-        // whatever form the link text takes.
-        let (device, driver, bus) = if root.link_name(&device_link)?.is_some() {
-            (
-                Some(root.resolve(&device_link)?),
-                root.link_name(&device_link.join("driver"))?,
-                root.link_name(&device_link.join("subsystem"))?,
-            )
-        } else {
-            (None, None, None)
+        // whatever form the link text takes. Virtual interfaces have none.
+        let device = match root.resolve(&device_link) {
+            Ok(path) => Some(path),
+            Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        let (driver, bus) = match &device {
+            Some(dev) => {
+                (root.link_name(&dev.join("driver"))?, root.link_name(&dev.join("subsystem"))?)
+            }
+            None => (None, None),
         };
         Ok(NetInterface { root: root.clone(), name, dir, device, driver, bus })
     }
