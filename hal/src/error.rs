@@ -70,6 +70,21 @@ pub enum Error {
         expected: &'static str,
     },
 
+    /// One line of a multi-line file (`/proc/interrupts`) cannot be
+    /// interpreted. Separate from [`Error::Malformed`] because the line
+    /// number is what a user needs to find the problem.
+    #[error("malformed line {line} of {}: {value:?}: expected {expected}", path.display())]
+    MalformedLine {
+        /// The file that held the line.
+        path: PathBuf,
+        /// The 1-based line number.
+        line: usize,
+        /// The offending line (trimmed, possibly shortened).
+        value: String,
+        /// What a well-formed line looks like.
+        expected: &'static str,
+    },
+
     /// A board component that was asked for is not present.
     #[error("{component} not found under {}", searched.display())]
     NotPresent {
@@ -141,7 +156,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Io { source, .. } | Error::Device { source, .. } => io_kind(source),
-            Error::Malformed { .. } => ErrorKind::Malformed,
+            Error::Malformed { .. } | Error::MalformedLine { .. } => ErrorKind::Malformed,
             Error::NotPresent { .. } => ErrorKind::NotFound,
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::Gpio { .. } => ErrorKind::Other,
@@ -151,7 +166,9 @@ impl Error {
     /// The filesystem path the error concerns, when it concerns one.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            Error::Io { path, .. } | Error::Malformed { path, .. } => Some(path),
+            Error::Io { path, .. }
+            | Error::Malformed { path, .. }
+            | Error::MalformedLine { path, .. } => Some(path),
             Error::NotPresent { searched, .. } => Some(searched),
             Error::Gpio { chip, .. } => Some(chip),
             Error::InvalidInput { .. } | Error::Device { .. } => None,
@@ -168,6 +185,22 @@ impl Error {
             None => value.to_owned(),
         };
         Error::Malformed { path: path.into(), value, expected }
+    }
+
+    /// Builds an [`Error::MalformedLine`] for line `line` (1-based) of
+    /// `path`, shortening the line like [`Error::malformed`].
+    pub fn malformed_line(
+        path: impl Into<PathBuf>,
+        line: usize,
+        value: &str,
+        expected: &'static str,
+    ) -> Self {
+        match Error::malformed(path, value, expected) {
+            Error::Malformed { path, value, expected } => {
+                Error::MalformedLine { path, line, value, expected }
+            }
+            other => other,
+        }
     }
 }
 

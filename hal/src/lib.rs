@@ -14,24 +14,42 @@
 //! This crate has no service concerns (no loops, no timers, no logging
 //! policy): the systemd binaries built on it decide those.
 
+mod bay;
 mod board;
+mod cpu;
+mod cpuset;
 mod dt;
 mod error;
 mod fan;
+mod gpio;
 mod hwmon;
 mod i2c;
+mod iio;
+mod irq;
 mod led;
+mod net;
 mod root;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod thermal;
+mod ups;
 
+pub use bay::{
+    AtaPort, BAY_COUNT, Bay, BayStatus, ControllerInfo, Disk, HELIOS64_PCIE_HOST, JMB585_PCI_ID,
+    SataController,
+};
 pub use board::{
     Board, ComponentStatus, DtLayout, Identity, Inventory, Subsystem, Variant, classify,
 };
+pub use cpu::{Cpu, CpuCluster, CpuTopology, CpufreqPolicy, CpufreqState, Midr};
+pub use cpuset::{CpuSet, MAX_CPU};
 pub use dt::{DeviceTree, parse_cells, parse_strings};
 pub use error::{Error, ErrorKind, IoOp, Result};
 pub use fan::{Fan, FanHeader, FanSnapshot, Fans, FansSnapshot, PwmEnable};
+pub use gpio::{
+    GPIO_CONSUMER, GpioChardevInfo, GpioChip, GpioChipInfo, GpioChipKind, GpioInput, GpioOutput,
+    PinName, RK3399_BANKS, pins, resolve_pin, set_auto_power_on,
+};
 pub use hwmon::{
     DiskTemp, DiskTempSnapshot, Hwmon, HwmonInfo, ScsiAddress, drivetemp_sensors, hwmon_devices,
 };
@@ -40,10 +58,25 @@ pub use i2c::{
     decode_lm75, i2c_adapters, i2c_clients, i2c_snapshot, parse_adapter_dir_name,
     parse_client_dir_name,
 };
+pub use iio::{IioDevice, SARADC_COMPATIBLE, SARADC_NAME, SARADC_NODE, adc_millivolts};
+pub use irq::{
+    InterruptRow, Interrupts, Irq, IrqAffinity, IrqId, IrqMatch, IrqRule, IrqTrigger, PinAction,
+    PinningPlan, PinningResolution, RpsRule, default_irq_affinity,
+};
 pub use led::{Led, LedRole, LedSnapshot, Leds, NetdevSettings, Triggers, parse_triggers};
+pub use net::{
+    Duplex, LAN1_DRIVER, LAN1_PLATFORM_DEVICE, LAN2_DRIVER, LAN2_USB_ID, LAN2_USB_PORT, LinkMode,
+    LinkModes, LinkSettings, LinkState, NetCounters, NetInterface, Nic, NicRole, NicStatus,
+    OperState, RxQueue, TxQueue, UsbDevice, link_settings, rps_sock_flow_entries,
+    set_link_settings, set_rps_sock_flow_entries,
+};
 pub use root::Root;
 pub use thermal::{
     BOARD_SENSOR_ADDRESS, BOARD_SENSOR_BUS, BoardSensor, BoardSensorSnapshot, CoolingDevice,
     CoolingDeviceSnapshot, Thermal, ThermalSnapshot, ThermalZone, TripKind, TripPoint, ZoneRole,
     ZoneSnapshot, cooling_devices, thermal_zone, thermal_zones,
+};
+pub use ups::{
+    BatteryReading, ChargeStatus, GpioMains, MainsSource, MainsStatus, Ups, UpsConfig, UpsStatus,
+    battery_from_adc, scaled_millivolts,
 };
