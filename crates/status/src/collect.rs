@@ -2,8 +2,15 @@
 
 use std::error::Error as _;
 
-use helios64_hal::{Board, Error, ErrorKind, Fans, Leds, Root, Thermal};
+use std::collections::BTreeMap;
+use std::path::Path;
 
+use helios64_hal::{
+    Board, CpuTopology, Error, ErrorKind, Fans, Irq, Leds, NetInterface, Nic, PinningPlan, Root,
+    SataController, Thermal, Ups, UpsConfig, drivetemp_sensors, link_settings,
+};
+
+use crate::views::{self, NicView, PinningView};
 use crate::{BoxStatus, SCHEMA_VERSION, Section, SectionError};
 
 /// Keeps going past failed sections, remembering why each failed.
@@ -28,6 +35,12 @@ pub(crate) fn collect(root: &Root) -> BoxStatus {
     let thermal = r.read(Section::Thermal, Thermal::discover(root).and_then(|t| t.snapshot(root)));
     let fans = r.read(Section::Fans, Fans::discover(root).and_then(|f| f.snapshot()));
     let leds = r.read(Section::Leds, Leds::discover(root).and_then(|l| l.snapshot()));
+    let bays = r.read(Section::Bays, read_bays(root, leds.as_deref()));
+    let network = r.read(Section::Network, read_network(root));
+    let cpus = r.read(Section::Cpus, CpuTopology::read(root));
+    let pinning = r.read(Section::Pinning, read_pinning(root));
+    let ups =
+        r.read(Section::Ups, Ups::discover(root, UpsConfig::default()).and_then(|u| u.status()));
 
     BoxStatus {
         schema_version: SCHEMA_VERSION,
@@ -37,8 +50,61 @@ pub(crate) fn collect(root: &Root) -> BoxStatus {
         thermal,
         fans,
         leds,
+        bays,
+        network,
+        cpus,
+        pinning,
+        ups,
         errors: r.errors,
     }
+}
+
+fn read_bays(
+    root: &Root,
+    leds: Option<&[helios64_hal::LedSnapshot]>,
+) -> Result<Vec<views::BayView>, Error> {
+    let bays = SataController::find(root)?
+        .bays()?
+        .iter()
+        .map(|b| b.status())
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut temps = BTreeMap::new();
+    for sensor in drivetemp_sensors(root)? {
+        let reading = sensor.snapshot()?;
+        if let Some(dev) = reading.block_device {
+            temps.insert(dev, reading.temp_millicelsius);
+        }
+    }
+    Ok(views::bay_views(bays, &temps, leds))
+}
+
+fn read_network(root: &Root) -> Result<Vec<NicView>, Error> {
+    // The ethtool ioctl talks to the running kernel, which only describes
+    // this machine when the root is the real one.
+    let live = root.base() == Path::new("/");
+    Nic::all(root)?
+        .iter()
+        .map(|nic| {
+            let advertised = if live {
+                Some(link_settings(nic.name())?.advertising.iter().collect())
+            } else {
+                None
+            };
+            Ok(NicView { nic: nic.status()?, advertised })
+        })
+        .collect()
+}
+
+fn read_pinning(root: &Root) -> Result<PinningView, Error> {
+    let resolution = PinningPlan::armbian_helios64().resolve_on(root)?;
+    let online = CpuTopology::read(root)?.online();
+    views::pinning_view(
+        &resolution.actions,
+        resolution.unmatched,
+        online,
+        |irq| Irq::open(root, irq)?.snapshot(),
+        |interface, queue| NetInterface::by_name(root, interface)?.rx_queue(queue)?.rps_cpus(),
+    )
 }
 
 fn section_error(root: &Root, section: Section, error: &Error) -> SectionError {

@@ -13,11 +13,16 @@
 mod collect;
 mod render;
 mod table;
+mod views;
 
 use std::path::PathBuf;
 
-use helios64_hal::{Board, FansSnapshot, Inventory, LedSnapshot, Root, ThermalSnapshot};
+use helios64_hal::{
+    Board, CpuTopology, FansSnapshot, Inventory, LedSnapshot, Root, ThermalSnapshot, UpsStatus,
+};
 use serde::Serialize;
+
+pub use views::{BayView, NicView, PinnedIrq, PinnedQueue, PinningView};
 
 /// Version of the JSON document. Bumped on any change that removes or
 /// renames a field or changes its meaning; adding a field does not bump it.
@@ -40,6 +45,16 @@ pub struct BoxStatus {
     pub fans: Option<FansSnapshot>,
     /// Every LED, Helios64 roles first.
     pub leds: Option<Vec<LedSnapshot>>,
+    /// The five SATA bays, with disks, temperatures and error LEDs.
+    pub bays: Option<Vec<BayView>>,
+    /// LAN1 and LAN2 (whichever are present).
+    pub network: Option<Vec<NicView>>,
+    /// CPU topology: the A53 and A72 clusters.
+    pub cpus: Option<CpuTopology>,
+    /// IRQ and RPS pinning next to Armbian's plan.
+    pub pinning: Option<PinningView>,
+    /// Mains, battery and DC input.
+    pub ups: Option<UpsStatus>,
     /// Sections that could not be read, with what went wrong and where.
     pub errors: Vec<SectionError>,
 }
@@ -59,6 +74,16 @@ pub enum Section {
     Fans,
     /// [`BoxStatus::leds`].
     Leds,
+    /// [`BoxStatus::bays`].
+    Bays,
+    /// [`BoxStatus::network`].
+    Network,
+    /// [`BoxStatus::cpus`].
+    Cpus,
+    /// [`BoxStatus::pinning`].
+    Pinning,
+    /// [`BoxStatus::ups`].
+    Ups,
 }
 
 /// Why a section is missing from a [`BoxStatus`].

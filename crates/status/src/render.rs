@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use helios64_hal::{PwmEnable, TripKind, Variant, ZoneSnapshot};
+use helios64_hal::{BatteryReading, PwmEnable, TripKind, Variant, ZoneSnapshot};
+use serde::Serialize;
 
 use crate::BoxStatus;
 use crate::table::Table;
@@ -18,6 +19,10 @@ fn write_all(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
     board(s, out)?;
     thermal(s, out)?;
     fans(s, out)?;
+    bays(s, out)?;
+    network(s, out)?;
+    pinning(s, out)?;
+    ups(s, out)?;
     leds(s, out)?;
     problems(s, out)
 }
@@ -27,6 +32,26 @@ pub(crate) fn celsius(milli: i64) -> String {
     let sign = if milli < 0 { "-" } else { "" };
     let abs = milli.unsigned_abs();
     format!("{sign}{}.{} °C", abs / 1000, abs % 1000 / 100)
+}
+
+/// The serde name of a unit enum value (`"not-charging"`, `"lan1"`).
+fn name_of<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "?".to_owned(),
+    }
+}
+
+/// 4000787030016 → "4.0 TB" (decimal units, as drive labels use).
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
 }
 
 fn opt<T: ToString>(value: Option<T>) -> String {
@@ -142,6 +167,163 @@ fn fans(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
     t.write_to(out)
 }
 
+fn bays(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
+    let Some(bays) = &s.bays else { return Ok(()) };
+    heading(out, "Bays")?;
+    let mut t =
+        Table::new(["bay", "port", "link", "disk", "model", "serial", "size", "temp", "error LED"]);
+    for v in bays {
+        let b = &v.bay;
+        let bay =
+            if b.shares_port_with_m2 { format!("{} (M.2 mux)", b.bay) } else { b.bay.to_string() };
+        let link = b
+            .link_speed_mbps
+            .map_or_else(|| "down".into(), |m| format!("{:.1} Gb/s", f64::from(m) / 1000.0));
+        let led = match v.error_led_lit {
+            Some(true) => "LIT".to_owned(),
+            Some(false) => "off".to_owned(),
+            None => "-".to_owned(),
+        };
+        let temp = v.temp_millicelsius.map_or_else(|| "-".into(), celsius);
+        match &b.disk {
+            Some(d) => t.row(vec![
+                bay,
+                b.ata_port.clone(),
+                link,
+                d.block_device.clone().unwrap_or_else(|| "-".into()),
+                d.model.clone(),
+                opt(d.serial.as_ref()),
+                d.size_bytes.map_or_else(|| "-".into(), size),
+                temp,
+                led,
+            ]),
+            None => t.row(vec![
+                bay,
+                b.ata_port.clone(),
+                link,
+                "empty".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                temp,
+                led,
+            ]),
+        }
+    }
+    t.write_to(out)
+}
+
+fn network(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
+    let Some(nics) = &s.network else { return Ok(()) };
+    heading(out, "Network")?;
+    if nics.is_empty() {
+        return writeln!(out, "  no Helios64 NIC found");
+    }
+    let mut t =
+        Table::new(["port", "interface", "driver", "state", "speed", "duplex", "advertised"]);
+    for v in nics {
+        let n = &v.nic;
+        let port = match &n.usb {
+            Some(usb) => format!("{} (USB {})", name_of(&n.role).to_uppercase(), usb.port),
+            None => name_of(&n.role).to_uppercase(),
+        };
+        t.row(vec![
+            port,
+            n.link.interface.clone(),
+            n.driver.clone(),
+            name_of(&n.link.operstate),
+            n.link.speed_mbps.map_or_else(|| "-".into(), |m| format!("{m} Mb/s")),
+            n.link.duplex.as_ref().map_or_else(|| "-".into(), name_of),
+            v.advertised.as_ref().map_or_else(
+                || "-".into(),
+                |modes| modes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "),
+            ),
+        ]);
+    }
+    t.write_to(out)
+}
+
+fn pinning(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
+    if let Some(cpus) = &s.cpus {
+        heading(out, "CPUs")?;
+        let mut t = Table::new(["cluster", "cpus", "core", "capacity", "cpufreq"]);
+        for c in &cpus.clusters {
+            t.row(vec![
+                c.cluster_id
+                    .map_or_else(|| format!("package {}", c.package_id), |id| id.to_string()),
+                c.cpus.to_string(),
+                opt(c.core_type),
+                opt(c.capacity),
+                opt(c.cpufreq_policy.as_ref()),
+            ]);
+        }
+        t.write_to(out)?;
+    }
+    let Some(p) = &s.pinning else { return Ok(()) };
+    heading(out, "IRQ and RPS pinning (next to Armbian's Helios64 plan)")?;
+    let mut t = Table::new(["irq", "handlers", "cpus", "effective", "plan", "match", "why"]);
+    for irq in &p.irqs {
+        t.row(vec![
+            irq.current.irq.to_string(),
+            irq.current.actions.join(","),
+            irq.current.allowed_cpus.to_string(),
+            opt(irq.current.effective_cpus.as_ref()),
+            irq.planned_cpus.to_string(),
+            if irq.as_planned { "ok".into() } else { "DIFFERS".into() },
+            irq.reason.clone(),
+        ]);
+    }
+    for q in &p.rps {
+        let now = if q.rps_cpus.is_empty() { "off".to_owned() } else { q.rps_cpus.to_string() };
+        t.row(vec![
+            format!("rps {}/rx-{}", q.interface, q.queue),
+            "-".into(),
+            now,
+            "-".into(),
+            q.planned_cpus.to_string(),
+            if q.as_planned { "ok".into() } else { "DIFFERS".into() },
+            "receive packet steering".into(),
+        ]);
+    }
+    t.write_to(out)?;
+    for rule in &p.unmatched_rules {
+        writeln!(out, "  (no match here: {rule})")?;
+    }
+    Ok(())
+}
+
+fn ups(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
+    let Some(u) = &s.ups else { return Ok(()) };
+    heading(out, "UPS")?;
+    match &u.mains {
+        Some(m) => {
+            let power = if m.online { "mains" } else { "ON BATTERY" };
+            let charge = match (&m.charge, m.online) {
+                (Some(c), true) => format!(", {}", name_of(c).replace('-', " ")),
+                _ => String::new(),
+            };
+            writeln!(out, "  power     {power}{charge} (from {})", m.source)?;
+        }
+        None => writeln!(out, "  power     unknown: no mains supply and no GPIO banks")?,
+    }
+    let battery = match &u.battery {
+        BatteryReading::Unknown { reason } => format!("unknown ({reason})"),
+        BatteryReading::Absent { adc_millivolts } => {
+            format!("not connected (ADC {adc_millivolts:.0} mV)")
+        }
+        BatteryReading::Present { adc_millivolts, battery_millivolts, low } => format!(
+            "{:.2} V{} (ADC {adc_millivolts:.0} mV)",
+            f64::from(*battery_millivolts) / 1000.0,
+            if *low { ", LOW" } else { "" }
+        ),
+    };
+    writeln!(out, "  battery   {battery}")?;
+    if let Some(mv) = u.dc_in_millivolts {
+        writeln!(out, "  DC input  {:.2} V", f64::from(mv) / 1000.0)?;
+    }
+    Ok(())
+}
+
 fn leds(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
     let Some(leds) = &s.leds else { return Ok(()) };
     heading(out, "LEDs")?;
@@ -181,10 +363,7 @@ fn problems(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
         writeln!(out, "  missing: {} (looked in {})", c.component, c.location.display())?;
     }
     for e in &s.errors {
-        let section = serde_json::to_value(e.section)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let section = name_of(&e.section);
         writeln!(out, "  cannot read {section}: {}", e.message)?;
     }
     Ok(())
