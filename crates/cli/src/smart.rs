@@ -24,7 +24,8 @@ pub(crate) struct Args {
     #[arg(value_name = "DEV", conflicts_with = "inputs")]
     devices: Vec<String>,
 
-    /// Judge saved `smartctl --json` outputs instead of running smartctl.
+    /// Judge saved `smartctl --json` outputs instead of running smartctl
+    /// (`-` reads standard input).
     #[arg(long = "input", value_name = "FILE", num_args = 1..)]
     inputs: Vec<PathBuf>,
 
@@ -197,7 +198,13 @@ pub(crate) fn judge_files(inputs: &[PathBuf]) -> Vec<Entry> {
         .iter()
         .map(|path| {
             let source = path.display().to_string();
-            let bytes = match std::fs::read(path) {
+            let read = if source == "-" {
+                let mut bytes = Vec::new();
+                io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes).map(|_| bytes)
+            } else {
+                std::fs::read(path)
+            };
+            let bytes = match read {
                 Ok(bytes) => bytes,
                 Err(error) => {
                     let error = FileError { path: source.clone(), source: error };

@@ -151,3 +151,23 @@ fn bad_command_line_exits_64() {
     assert_eq!(helios64(&["smart", "/dev/sda", "--input", "x.json"]).status.code(), Some(64));
     assert_eq!(helios64(&["--help"]).status.code(), Some(0));
 }
+
+#[test]
+fn input_dash_reads_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helios64"))
+        .args(["smart", "--json", "--input", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let json =
+        fs::read(fixture("smartctl_exporter/nvme-null-SAMSUNG_MZWLL3T2HAJQ-00005-nvme0.json"))
+            .unwrap();
+    child.stdin.take().unwrap().write_all(&json).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["results"][0]["source"], "-");
+    assert_eq!(doc["results"][0]["verdict"], "failing");
+}

@@ -271,3 +271,47 @@ fn a_malformed_state_file_is_an_error_naming_it() {
         other => panic!("expected StateFileMalformed, got {other:?}"),
     }
 }
+
+// The real smartctl of this machine (scripts/deps.sh host installs it). No
+// disk is needed: smartctl's answers for /dev/null and a missing node are
+// the open-failure, identify-failure and standby-skip paths themselves.
+
+fn real() -> Runner {
+    let found = std::process::Command::new("smartctl").arg("--version").output();
+    assert!(
+        found.is_ok_and(|out| out.status.success()),
+        "smartctl is not installed: run scripts/deps.sh host (smartmontools)"
+    );
+    Runner::new().timeout(Duration::from_secs(30))
+}
+
+#[test]
+fn real_smartctl_standby_skip_with_a_custom_exit_code_is_asleep() {
+    // CHECK POWER MODE fails on /dev/null, which smartctl reports as SLEEP
+    // and exits through the -n standby,N path.
+    let report = real().standby_exit_code(3).check(&sat("/dev/null")).unwrap();
+    assert_eq!(report.assessment.verdict, Verdict::Asleep, "{:#?}", report.assessment);
+    assert_eq!(report.output.exit_status().unwrap().bits(), 3);
+    let argv = &report.output.smartctl.as_ref().unwrap().argv;
+    assert!(argv.windows(2).any(|w| w == ["-n", "standby,3"]), "{argv:?}");
+}
+
+#[test]
+fn real_smartctl_open_and_identify_failures_are_unreachable() {
+    let runner = real();
+    let missing = runner.check(&sat("/dev/helios64-no-such-disk")).unwrap();
+    assert_eq!(missing.assessment.verdict, Verdict::Unreachable);
+    assert_eq!(missing.assessment.reasons[0].rule, rule_ids::OPEN_FAILED);
+    let not_nvme = runner.check(&DeviceSpec::with_type("/dev/null", "nvme")).unwrap();
+    assert_eq!(not_nvme.assessment.verdict, Verdict::Unreachable);
+    assert_eq!(not_nvme.assessment.reasons[0].rule, rule_ids::IDENTIFY_FAILED);
+}
+
+#[test]
+fn real_smartctl_scan_open_parses() {
+    // Whatever this machine has (a CI container usually has no disks).
+    for device in real().scan().unwrap() {
+        assert!(device.path.starts_with("/dev/"), "{device}");
+        assert!(device.device_type.is_some(), "{device}");
+    }
+}

@@ -12,8 +12,10 @@ pub const SUPPORTED_FORMAT_MAJOR: u64 = 1;
 ///
 /// `input` labels the data in errors: the file path or device it came
 /// from. Invalid UTF-8 (pre-7.4 smartctl copies device strings verbatim)
-/// is replaced rather than rejected. Text before the JSON object (pre-7.3
-/// SCSI runs could print `Pending defect count:` lines first) is skipped.
+/// is replaced rather than rejected. A byte order mark is honoured, so a
+/// capture saved by Windows PowerShell (UTF-16) reads too. Text before the
+/// JSON object (pre-7.3 SCSI runs could print `Pending defect count:` lines
+/// first) is skipped.
 ///
 /// Never panics: any byte string gives a [`SmartctlOutput`] or an
 /// [`Error`].
@@ -26,7 +28,17 @@ pub const SUPPORTED_FORMAT_MAJOR: u64 = 1;
 /// # Ok::<(), smartctl_parser::Error>(())
 /// ```
 pub fn parse(bytes: &[u8], input: &str) -> Result<SmartctlOutput> {
-    parse_str(&String::from_utf8_lossy(bytes), input)
+    match bytes {
+        [0xef, 0xbb, 0xbf, rest @ ..] => parse_str(&String::from_utf8_lossy(rest), input),
+        [0xff, 0xfe, rest @ ..] => parse_str(&utf16(rest, u16::from_le_bytes), input),
+        [0xfe, 0xff, rest @ ..] => parse_str(&utf16(rest, u16::from_be_bytes), input),
+        _ => parse_str(&String::from_utf8_lossy(bytes), input),
+    }
+}
+
+fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
+    let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
+    char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
 }
 
 /// [`parse`] for text that is already a `str`.
@@ -248,6 +260,24 @@ mod tests {
         bytes.extend_from_slice(br#""}"#);
         let out = parse(&bytes, "x").unwrap();
         assert_eq!(out.model_name.as_deref(), Some("Disk \u{fffd}\u{fffd}"));
+    }
+
+    #[test]
+    fn byte_order_marks_are_honoured() {
+        let text = r#"{"json_format_version":[1,0],"model_name":"Disk é"}"#;
+        let mut utf8 = vec![0xef, 0xbb, 0xbf];
+        utf8.extend_from_slice(text.as_bytes());
+        let mut le = vec![0xff, 0xfe];
+        let mut be = vec![0xfe, 0xff];
+        for unit in text.encode_utf16() {
+            le.extend_from_slice(&unit.to_le_bytes());
+            be.extend_from_slice(&unit.to_be_bytes());
+        }
+        for bytes in [utf8, le, be] {
+            assert_eq!(parse(&bytes, "x").unwrap().model_name.as_deref(), Some("Disk é"));
+        }
+        // An odd trailing byte is dropped, not a panic.
+        assert!(parse(&[0xff, 0xfe, b'{'], "x").is_err());
     }
 
     #[test]

@@ -36,6 +36,10 @@ const TABLE: &[(&str, Expect)] = &[
     ("local-capture/v74-permission-denied.json", Verdict(Verdict::Unreachable, &[(rule::PERMISSION_DENIED, "/srv/regularfile")])),
     ("local-capture/v74-sat-devnull.json", Verdict(Verdict::Unreachable, &[(rule::IDENTIFY_FAILED, "identity")])),
     ("local-capture/v74-scan-no-devices.json", Verdict(Verdict::Unknown, &[(rule::NO_HEALTH_DATA, "output")])),
+    // -n standby,3: exit 3 is bits 0|1, yet the run is a standby skip.
+    ("local-capture/v74-sat-devnull-nocheck-standby-3.json", Verdict(Verdict::Asleep, &[(rule::STANDBY, "power mode")])),
+    ("local-capture/v74-nvme-devnull-nocheck-standby.json", Verdict(Verdict::Unreachable, &[(rule::IDENTIFY_FAILED, "identity")])),
+    ("local-capture/v74-scan-open-no-devices.json", Verdict(Verdict::Unknown, &[(rule::NO_HEALTH_DATA, "output")])),
     ("local-capture/v74-unknown-device-type-devnull.json", Verdict(Verdict::Unreachable, &[(rule::COMMAND_LINE, "command line")])),
     // plasma-disks
     ("plasma-disks/error-info-log-failed.json", Verdict(Verdict::Ok, &[(rule::PARTIAL_DATA, "bit 2"), (rule::NVME_ERROR_LOG_ENTRIES, "num_err_log_entries")])),
