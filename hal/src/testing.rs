@@ -56,13 +56,31 @@ pub fn fixtures_dir() -> PathBuf {
 /// cannot set up must fail loudly rather than skip.
 pub fn copy_fixture(fixture: Fixture) -> (tempfile::TempDir, Root) {
     #[allow(clippy::expect_used)] // documented panic: test set-up failure
-    let dir = tempfile::tempdir().expect("create a temporary directory for a fixture copy");
+    let dir = tempfile::Builder::new()
+        .prefix("helios64-fixture-")
+        .tempdir_in(scratch_dir())
+        .expect("create a temporary directory for a fixture copy");
     #[allow(clippy::panic)] // documented panic: test set-up failure
     copy_tree(&fixture.path(), dir.path()).unwrap_or_else(|e| {
         panic!("copy fixture {} into {}: {e}", fixture.dir_name(), dir.path().display())
     });
     let root = Root::new(dir.path());
     (dir, root)
+}
+
+/// Where fixture copies go: `$HELIOS64_TEST_TMPDIR`, else `/dev/shm` when
+/// it is a writable directory, else the system temporary directory.
+///
+/// A fixture tree is a few thousand small files and symlinks; on the
+/// overlay and network filesystems CI machines use for `/tmp`, copying one
+/// costs seconds of metadata operations, on tmpfs a few milliseconds.
+pub fn scratch_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("HELIOS64_TEST_TMPDIR") {
+        return PathBuf::from(dir);
+    }
+    let shm = Path::new("/dev/shm");
+    let writable = fs::metadata(shm).is_ok_and(|m| m.is_dir() && !m.permissions().readonly());
+    if writable { shm.to_path_buf() } else { std::env::temp_dir() }
 }
 
 /// Copies a directory tree, recreating symlinks verbatim (fixture links are
