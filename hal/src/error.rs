@@ -217,6 +217,8 @@ fn io_kind(source: &io::Error) -> ErrorKind {
                 ErrorKind::Unsupported
             }
             Some(libc::EBUSY) | Some(libc::EAGAIN) => ErrorKind::Busy,
+            // A sysfs list/mask naming a CPU beyond nr_cpu_ids.
+            Some(libc::ERANGE) => ErrorKind::InvalidInput,
             Some(libc::ENOENT) | Some(libc::ENXIO) => ErrorKind::NotFound,
             Some(libc::EPERM) | Some(libc::EACCES) => ErrorKind::PermissionDenied,
             _ => ErrorKind::Other,
@@ -259,5 +261,15 @@ mod tests {
         };
         assert_eq!(e.kind(), ErrorKind::Unsupported);
         assert_eq!(e.to_string(), "ETHTOOL_GLINKSETTINGS failed on eth1");
+    }
+
+    #[test]
+    fn a_cpu_beyond_nr_cpu_ids_is_invalid_input() {
+        let e = Error::Io {
+            op: IoOp::Write,
+            path: "/proc/irq/24/smp_affinity_list".into(),
+            source: io::Error::from_raw_os_error(libc::ERANGE),
+        };
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
 }

@@ -79,7 +79,9 @@ impl Irq {
         cpuset::read_mask(&self.root, &self.affinity_mask_path())
     }
 
-    /// The CPUs the IRQ is really delivered to, when the kernel says.
+    /// The CPUs the IRQ is really delivered to, when the kernel says. After
+    /// [`Irq::set_affinity`] this can lag: x86 moves an IO-APIC or MSI
+    /// interrupt when it next fires (GICv3 on the RK3399 moves it at once).
     pub fn effective_affinity(&self) -> Result<Option<CpuSet>> {
         let path = self.dir.join("effective_affinity_list");
         match self.root.read_optional(&path)? {
@@ -89,9 +91,9 @@ impl Irq {
     }
 
     /// Restricts the IRQ to `cpus` by writing `smp_affinity_list`. The
-    /// kernel refuses per-CPU IRQs (timers, PMU) with `EIO`, and a set with
-    /// no online CPU with `EINVAL`; both come back as [`Error::Io`] naming
-    /// the file.
+    /// kernel refuses per-CPU IRQs (timers, PMU) with `EIO`, a set with no
+    /// online CPU with `EINVAL` and a CPU beyond `nr_cpu_ids` with `ERANGE`;
+    /// each comes back as [`Error::Io`] naming the file.
     pub fn set_affinity(&self, cpus: &CpuSet) -> Result<()> {
         if cpus.is_empty() {
             return Err(Error::InvalidInput {

@@ -12,4 +12,9 @@
 #![cfg(test)]
 
 mod common;
+mod hal_bay;
+mod hal_gpio;
+mod hal_irq;
+mod hal_net;
+mod hal_ups;
 mod smoke;
