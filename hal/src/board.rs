@@ -8,8 +8,9 @@
 //! tree at all, like the x86 test VM) is a [`Variant`], not an error: the
 //! subsystem modules still work there for whatever is present.
 //!
-//! [`Board::inventory`] lists each component of the board-level subsystems
-//! (device tree, fans, thermal, LEDs, I2C) as present or missing, with
+//! [`Board::inventory`] lists each component of the board (device tree,
+//! fans, thermal, LEDs, I2C, NICs, SATA controller, UPS inputs, GPIO banks)
+//! as present or missing, with
 //! where it was found or looked for, and whether this device tree is
 //! expected to have it.
 //!
@@ -27,11 +28,15 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::bay::SataController;
 use crate::dt::{self, DeviceTree};
 use crate::error::{Error, Result};
 use crate::fan::{FanHeader, Fans};
+use crate::gpio::GpioChip;
 use crate::i2c::i2c_adapters;
+use crate::iio::IioDevice;
 use crate::led::{LedRole, Leds};
+use crate::net::{Nic, NicRole};
 use crate::root::Root;
 use crate::thermal::{Thermal, ZoneRole};
 
@@ -268,7 +273,63 @@ impl Board {
             );
         }
 
+        for (role, what) in
+            [(NicRole::Lan1, "LAN1 1GbE (RK3399 GMAC)"), (NicRole::Lan2, "LAN2 2.5GbE (RTL8156)")]
+        {
+            push(
+                Subsystem::Network,
+                what.to_owned(),
+                helios,
+                found(Nic::find(root, role))?.map(|n| n.interface().dir().to_owned()),
+                root.class("net"),
+            );
+        }
+
+        push(
+            Subsystem::Storage,
+            "JMB585 SATA controller".to_owned(),
+            helios,
+            found(SataController::find(root))?
+                .map(|c| root.bus_devices("pci").join(c.pci_address())),
+            root.bus_devices("pci"),
+        );
+
+        let charger = root.class("power_supply").join("gpio-charger");
+        push(
+            Subsystem::Ups,
+            "mains detection (gpio-charger)".to_owned(),
+            helios && full,
+            root.exists(&charger).then_some(charger),
+            root.class("power_supply"),
+        );
+        push(
+            Subsystem::Ups,
+            "battery voltage ADC (SARADC)".to_owned(),
+            helios,
+            found(IioDevice::saradc(root))?.map(|d| d.dir().to_owned()),
+            root.bus_devices("iio"),
+        );
+
+        for bank in 0..5 {
+            push(
+                Subsystem::Gpio,
+                format!("GPIO bank gpio{bank}"),
+                helios,
+                found(GpioChip::rockchip_bank(root, bank))?.map(|c| c.dev_path()),
+                root.bus_devices("gpio"),
+            );
+        }
+
         Ok(Inventory { variant: self.variant, components })
+    }
+}
+
+/// `Ok(None)` for a component that is not there, other errors unchanged.
+fn found<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::NotPresent { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -300,6 +361,14 @@ pub enum Subsystem {
     Leds,
     /// I2C buses and devices.
     I2c,
+    /// The NICs.
+    Network,
+    /// The SATA controller.
+    Storage,
+    /// Mains detection and the battery ADC.
+    Ups,
+    /// GPIO banks.
+    Gpio,
 }
 
 /// One component of the inventory.

@@ -137,8 +137,20 @@ fn inventory_is_complete_on_both_fixtures() {
         match f {
             Fixture::Armbian => assert!(missing.is_empty(), "{missing:?}"),
             Fixture::Mainline => {
-                assert_eq!(missing.len(), 9 + 3 + 3, "{missing:?}");
+                // 9 LEDs, 3 buses, 3 I2C devices, and gpio-charger: the
+                // mainline DT has none of them (the UPS reads GPIO instead).
+                assert_eq!(missing.len(), 9 + 3 + 3 + 1, "{missing:?}");
                 assert!(missing.contains(&"net LED") && missing.contains(&"i2c-4 bus"));
+                assert!(missing.contains(&"mains detection (gpio-charger)"));
+                for present_on_both in [
+                    "LAN1 1GbE (RK3399 GMAC)",
+                    "LAN2 2.5GbE (RTL8156)",
+                    "JMB585 SATA controller",
+                    "battery voltage ADC (SARADC)",
+                    "GPIO bank gpio4",
+                ] {
+                    assert!(present(present_on_both).present, "{present_on_both}");
+                }
                 let net = present("net LED");
                 assert_eq!(
                     (net.expected, net.location.as_path()),
@@ -162,4 +174,24 @@ fn missing_expected_component_is_reported_with_where_it_was_searched() {
     let json = serde_json::to_value(&inventory).unwrap();
     assert_eq!(json["variant"], "armbian");
     assert_eq!(json["components"][0]["subsystem"], "device-tree");
+}
+
+#[test]
+fn missing_nic_and_sata_controller_are_expected_components() {
+    let (_dir, root) = copy_fixture(Fixture::Armbian);
+    fs::remove_file(root.class("net").join("eth1")).unwrap();
+    fs::remove_file(root.bus_devices("pci").join("0000:01:00.0")).unwrap();
+    let board = Board::detect(&root).unwrap();
+    let inventory = board.inventory(&root).unwrap();
+    let missing: Vec<_> = inventory
+        .missing_expected()
+        .map(|c| (c.component.as_str(), c.location.display().to_string()))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            ("LAN2 2.5GbE (RTL8156)", "/sys/class/net".to_owned()),
+            ("JMB585 SATA controller", "/sys/bus/pci/devices".to_owned()),
+        ]
+    );
 }
