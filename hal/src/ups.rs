@@ -123,7 +123,7 @@ pub fn scaled_millivolts(adc_millivolts: f64, divider: f64) -> u32 {
 
 /// Charge status as power_supply reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum ChargeStatus {
     /// `Charging`.
     Charging,
