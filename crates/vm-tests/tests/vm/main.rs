@@ -14,4 +14,7 @@
 #![cfg(any(helios64_vm_build, clippy))]
 
 mod common;
+mod hal_board;
+mod hal_leds;
+mod hal_thermal;
 mod smoke;
