@@ -197,6 +197,21 @@ pub fn decode_lm75(msb: u8, lsb: u8, resolution: Lm75Resolution) -> i32 {
     (steps * 1000) >> (bits - 8)
 }
 
+/// Decodes an LM75 temperature register read as an SMBus word (as
+/// [`I2cBus::read_word_data`] returns it). SMBus sends the low byte first
+/// and the LM75 sends its most significant byte first, so the word's *low*
+/// byte is the register's MSB.
+///
+/// ```
+/// use helios64_hal::{Lm75Resolution, decode_lm75_smbus_word};
+/// // i2cset/i2cget show 37.5 °C (register 0x2580) as the word 0x8025.
+/// assert_eq!(decode_lm75_smbus_word(0x8025, Lm75Resolution::Bits9), 37_500);
+/// ```
+pub fn decode_lm75_smbus_word(word: u16, resolution: Lm75Resolution) -> i32 {
+    let [msb, lsb] = word.to_le_bytes();
+    decode_lm75(msb, lsb, resolution)
+}
+
 /// An opened i2c-dev bus (`/dev/i2c-N`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct I2cBus {
@@ -270,8 +285,7 @@ impl I2cBus {
         let word = dev
             .smbus_read_word_data(0)
             .map_err(|e| self.smbus_error("SMBus read word data", address, e))?;
-        let [lsb, msb] = word.to_le_bytes();
-        Ok(decode_lm75(msb, lsb, resolution))
+        Ok(decode_lm75_smbus_word(word, resolution))
     }
 
     /// A client handle bound to `address` with I2C_SLAVE, which fails with
@@ -359,6 +373,16 @@ mod tests {
         assert_eq!(decode_lm75(0x19, 0x10, Bits12), 25_062);
         assert_eq!(decode_lm75(0xff, 0xf0, Bits12), -63);
         assert_eq!(decode_lm75(0x19, 0x40, Bits10), 25_250);
+    }
+
+    #[test]
+    fn smbus_words_carry_the_lm75_msb_in_their_low_byte() {
+        use Lm75Resolution::*;
+        // What `i2cget -y N 0x4c 0x00 w` prints for each register value.
+        assert_eq!(decode_lm75_smbus_word(0x8025, Bits9), 37_500);
+        assert_eq!(decode_lm75_smbus_word(0x0019, Bits9), 25_000);
+        assert_eq!(decode_lm75_smbus_word(0x80f3, Bits9), -12_500);
+        assert_eq!(decode_lm75_smbus_word(0x8020, Bits9), 32_500);
     }
 
     /// The fitted devices of the hardware notes' I2C table.

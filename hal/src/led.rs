@@ -178,7 +178,9 @@ pub struct NetdevSettings {
     pub rx: bool,
     /// Blink on transmit.
     pub tx: bool,
-    /// Blink interval in milliseconds.
+    /// Blink interval in milliseconds. The kernel keeps it in jiffies, so
+    /// it reads back rounded up to a whole tick (50 ms is 52 ms at
+    /// `HZ=250`, the arm64 default).
     pub interval_ms: u32,
 }
 

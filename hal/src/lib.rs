@@ -55,8 +55,8 @@ pub use hwmon::{
 };
 pub use i2c::{
     I2cAdapter, I2cAdapterSnapshot, I2cBus, I2cClient, I2cClientSnapshot, Lm75Resolution,
-    decode_lm75, i2c_adapters, i2c_clients, i2c_snapshot, parse_adapter_dir_name,
-    parse_client_dir_name,
+    decode_lm75, decode_lm75_smbus_word, i2c_adapters, i2c_clients, i2c_snapshot,
+    parse_adapter_dir_name, parse_client_dir_name,
 };
 pub use iio::{IioDevice, SARADC_COMPATIBLE, SARADC_NAME, SARADC_NODE, adc_millivolts};
 pub use irq::{

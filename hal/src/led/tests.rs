@@ -87,7 +87,7 @@ fn snapshots_show_triggers_and_brightness() {
             link: true,
             rx: true,
             tx: true,
-            interval_ms: 50
+            interval_ms: 52
         })
     );
     // Armbian's service names eth0, which current Armbian calls end0.

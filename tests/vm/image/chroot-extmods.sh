@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside the image chroot (mmdebstrap customize hook).
-# Debian's kernels leave GPIO_SIM, LEDS_USER (uleds), TEST_POWER and NETDEVSIM
-# unset. Build them out of tree from Debian's own linux-source of the exact
+# Debian's kernels leave GPIO_SIM, LEDS_USER (uleds), TEST_POWER, NETDEVSIM and
+# IIO_SIMPLE_DUMMY unset. Build them out of tree from Debian's own linux-source of the exact
 # installed kernel version, so they match the running kernel's ABI.
 # Also extracts an uncompressed vmlinux for a faster (PVH) boot.
 #   usage: chroot-extmods.sh <kernel-abi> <out-dir-for-vmlinux>
@@ -27,6 +27,8 @@ dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/linux-source-$SER.tar.xz" | 
     "linux-source-$SER/drivers/leds/uleds.c" \
     "linux-source-$SER/drivers/power/supply/test_power.c" \
     "linux-source-$SER/drivers/net/netdevsim/*" \
+    "linux-source-$SER/drivers/iio/industrialio-sw-device.c" \
+    "linux-source-$SER/drivers/iio/dummy/iio_simple_dummy.[ch]" \
     "linux-source-$SER/scripts/extract-vmlinux"
 rm -f "$deb"
 
@@ -35,6 +37,10 @@ cp "$SRC/drivers/gpio/gpio-sim.c" gpio-sim-main.c
 cp "$SRC/drivers/gpio/gpiolib.h" "$SRC/kernel/irq/irq_sim.c" \
    "$SRC/drivers/leds/uleds.c" "$SRC/drivers/power/supply/test_power.c" .
 cp "$SRC"/drivers/net/netdevsim/*.[ch] netdevsim/
+# iio_dummy (an IIO device with fixed channel values) needs the configfs
+# "software device" core, which Debian leaves unset too. Events and buffers
+# stay off: the dummy's header stubs them out.
+cp "$SRC/drivers/iio/industrialio-sw-device.c" "$SRC"/drivers/iio/dummy/iio_simple_dummy.[ch] .
 # shellcheck disable=SC2016 # a make variable, not a shell one
 sed 's/obj-$(CONFIG_NETDEVSIM)/obj-m/' "$SRC/drivers/net/netdevsim/Makefile" > netdevsim/Kbuild
 
@@ -47,14 +53,16 @@ if ! grep -q 'generic_handle_irq(irqnum);' irq_sim.c; then
   exit 1
 fi
 printf '%s\n' 'obj-m += gpio-sim.o uleds.o test_power.o netdevsim/' \
-  'gpio-sim-y := gpio-sim-main.o irq_sim.o' > Kbuild
+  'gpio-sim-y := gpio-sim-main.o irq_sim.o' \
+  'obj-m += industrialio-sw-device.o iio_dummy.o' \
+  'iio_dummy-y := iio_simple_dummy.o' > Kbuild
 
 make -s -C "/lib/modules/$K/build" M="$E" modules -j"$(nproc)"
 
 dst="/lib/modules/$K/updates/helios64-vm"
 mkdir -p "$dst"
 find "$E" -name '*.ko' -exec cp {} "$dst/" \;
-for m in gpio-sim uleds test_power netdevsim; do
+for m in gpio-sim uleds test_power netdevsim industrialio-sw-device iio_dummy; do
   [ -f "$dst/$m.ko" ] || { echo "chroot-extmods: $m.ko was not built" >&2; exit 1; }
 done
 depmod -a "$K"

@@ -145,6 +145,16 @@ fn board_sensor_is_an_lm75_on_the_stub_bus() {
 }
 
 #[test]
+fn iio_dummy_reads_its_fixed_values() {
+    let guest = require_guest();
+    let dev = guest.iio_dummy().unwrap();
+    assert_eq!(read(dev.join("name")), board::IIO_DUMMY_NAME);
+    assert_eq!(read(dev.join("in_voltage0_raw")), board::IIO_DUMMY_VOLTAGE0_RAW.to_string());
+    assert_eq!(read(dev.join("in_voltage0_offset")), board::IIO_DUMMY_VOLTAGE0_OFFSET.to_string());
+    assert_eq!(read(dev.join("in_voltage0_scale")), board::IIO_DUMMY_VOLTAGE0_SCALE);
+}
+
+#[test]
 fn mains_supply_is_online() {
     require_guest();
     let ac = Path::new("/sys/class/power_supply").join(board::MAINS_SUPPLY);
