@@ -1,0 +1,17 @@
+//! Integration tests that run inside the helios64 test VM.
+//!
+//! Built only with `--features vm` and run by `tests/vm/run`, which boots the
+//! VM, sets up the Helios64-shaped devices and runs this binary in the guest
+//! (see docs/TESTING.md). Each test starts with `vm_env::require_guest()`, so
+//! run anywhere else it fails with instructions instead of passing.
+//!
+//! One module per subsystem; add yours here.
+
+// Only tests/vm/run builds the tests in (build.rs explains why); clippy
+// always lints them. `test` also makes clippy's test allowances (unwrap,
+// panic, print) cover the helpers.
+#![cfg(test)]
+#![cfg(any(helios64_vm_build, clippy))]
+
+mod common;
+mod smoke;
