@@ -14,4 +14,5 @@
 #![cfg(any(helios64_vm_build, clippy))]
 
 mod common;
+mod smart;
 mod smoke;
