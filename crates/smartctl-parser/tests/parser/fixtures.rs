@@ -58,6 +58,13 @@ const TABLE: &[(&str, Expect)] = &[
     // QEMU emulated disks in the test VM
     ("qemu-vm/qemu-ahci-harddisk-7.3.json", OK),
     ("qemu-vm/qemu-nvme-7.3.json", OK),
+    // Captured by scripts/capture-vm-smartctl.sh in the project's test VM.
+    ("qemu-vm/qemu-ahci-H64BAY1-7.4.json", OK),
+    ("qemu-vm/qemu-ahci-H64BAY2-7.4.json", OK),
+    ("qemu-vm/qemu-ahci-H64BAY3-7.4.json", OK),
+    ("qemu-vm/qemu-ahci-H64BAY4-7.4.json", OK),
+    ("qemu-vm/qemu-ahci-H64BAY5-7.4.json", OK),
+    ("qemu-vm/qemu-nvme-NVME1-7.4.json", OK),
     // scrutiny
     ("scrutiny/smart-ata-failed-scrutiny.json", Verdict(Verdict::Ok, &[(rule::ATA_COUNTER, "199 CRC_Error_Count")])),
     ("scrutiny/smart-ata-full.json", OK),

@@ -22,4 +22,5 @@ mod hal_leds;
 mod hal_net;
 mod hal_thermal;
 mod hal_ups;
+mod smart;
 mod smoke;
