@@ -24,3 +24,4 @@ mod hal_thermal;
 mod hal_ups;
 mod smart;
 mod smoke;
+mod status;
