@@ -407,6 +407,16 @@ boot() {
     tail -n +1 -F --pid="$QPID" "$live" 2> /dev/null &
     tpid=$!
     CLEANUP_PIDS+=("$tpid")
+    # A KVM that cannot run the guest stops it with an "internal error" and
+    # leaves QEMU waiting forever: notice that instead of waiting for timeout.
+    while kill -0 "$QPID" 2> /dev/null; do
+      if grep -q 'KVM internal error' "$qerr" 2> /dev/null; then
+        log "KVM stopped the guest (internal error); try --accel=tcg"
+        kill -TERM "$QPID" 2> /dev/null || true
+        break
+      fi
+      sleep 1
+    done
     wait "$QPID" || qrc=$?
     # tail notices QEMU's exit within a second and prints what is left first.
     wait "$tpid" 2> /dev/null || true
