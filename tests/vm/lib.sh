@@ -6,9 +6,14 @@
 
 # ---- cleanup: processes we started and directories we own -------------------
 CLEANUP_PIDS=()
+CLEANUP_GROUPS=()
 CLEANUP_DIRS=()
 cleanup() {
   local p d
+  for p in "${CLEANUP_GROUPS[@]+"${CLEANUP_GROUPS[@]}"}"; do
+    kill -TERM -- "-$p" 2> /dev/null || true
+    wait "$p" 2> /dev/null || true
+  done
   for p in "${CLEANUP_PIDS[@]+"${CLEANUP_PIDS[@]}"}"; do
     if kill -0 "$p" 2> /dev/null; then
       kill -TERM "$p" 2> /dev/null || true
@@ -146,19 +151,26 @@ build_image() {
   local base=$1 key=$2 dir tmp blog bpid t0 last=0
   dir=$base/$key
   [ "$(id -u)" = 0 ] || die "the image $key is not cached and building it needs root"
+  # We hold the flavour's lock: any build directory left here is from a run
+  # that was killed.
+  local stale
+  for stale in "$base"/.build-*; do
+    [ -e "$stale" ] && safe_rm_tree "$stale"
+  done
   tmp=$(mktemp -d "$base/.build-XXXXXX")
   CLEANUP_DIRS+=("$tmp")
   blog=$tmp.log
   log "building image $key (cold build, several minutes; log: $blog)"
   t0=$(date +%s)
-  "$HERE/image/build" "$tmp" "$KABI" "$ZVER" "$ZSUITE" "$MIRROR" "$SECURITY" > "$blog" 2>&1 &
+  # Own process group: on interruption mmdebstrap and DKMS must stop too.
+  setsid "$HERE/image/build" "$tmp" "$KABI" "$ZVER" "$ZSUITE" "$MIRROR" "$SECURITY" > "$blog" 2>&1 &
   bpid=$!
-  CLEANUP_PIDS+=("$bpid")
+  CLEANUP_GROUPS+=("$bpid")
   while kill -0 "$bpid" 2> /dev/null; do
     sleep 2
     if [ $(($(date +%s) - last)) -ge 60 ]; then
       last=$(date +%s)
-      log "  ... $((last - t0)) s: $(tail -n 1 "$blog" | cut -c1-100)"
+      log "  ... $((last - t0)) s: $(grep -v -i warning "$blog" | tail -n 1 | cut -c1-100)"
     fi
   done
   if ! wait "$bpid"; then
@@ -255,8 +267,10 @@ choose_accel() {
   file=$CACHE/accel/$key
   mkdir -p "$CACHE/accel"
   if [ ! -s "$file" ]; then
-    probe_kvm "$img" > "$file.tmp"
-    mv "$file.tmp" "$file"
+    local tmp
+    tmp=$(mktemp "$file.XXXXXX")
+    probe_kvm "$img" > "$tmp"
+    mv "$tmp" "$file"
   fi
   result=$(cat "$file")
   if [ "$result" = kvm ]; then
@@ -393,6 +407,16 @@ boot() {
     tail -n +1 -F --pid="$QPID" "$live" 2> /dev/null &
     tpid=$!
     CLEANUP_PIDS+=("$tpid")
+    # A KVM that cannot run the guest stops it with an "internal error" and
+    # leaves QEMU waiting forever: notice that instead of waiting for timeout.
+    while kill -0 "$QPID" 2> /dev/null; do
+      if grep -q 'KVM internal error' "$qerr" 2> /dev/null; then
+        log "KVM stopped the guest (internal error); try --accel=tcg"
+        kill -TERM "$QPID" 2> /dev/null || true
+        break
+      fi
+      sleep 1
+    done
     wait "$QPID" || qrc=$?
     # tail notices QEMU's exit within a second and prints what is left first.
     wait "$tpid" 2> /dev/null || true

@@ -264,3 +264,19 @@ fn ethtool_changes_lan_link_settings() {
     assert!(nsim.to_string_lossy().contains("netdevsim"), "{}", nsim.display());
     run_ok("ethtool", &["-g", board::NETDEVSIM]);
 }
+
+#[test]
+fn lan1_and_the_sata_controller_have_their_own_irqs() {
+    let guest = require_guest();
+    let interrupts = read("/proc/interrupts");
+    let ahci = format!("ahci[{}]", guest.ahci_pci_address().unwrap());
+    for name in [board::LAN1, ahci.as_str()] {
+        let line = interrupts
+            .lines()
+            .find(|l| l.split_whitespace().last() == Some(name))
+            .unwrap_or_else(|| panic!("no IRQ named {name} in /proc/interrupts:\n{interrupts}"));
+        let irq = line.split(':').next().unwrap().trim();
+        assert!(irq.parse::<u32>().is_ok(), "{line}");
+        assert!(Path::new(&format!("/proc/irq/{irq}/smp_affinity")).exists(), "{line}");
+    }
+}
