@@ -161,8 +161,8 @@ impl SataController {
     /// partition, its SCSI device or the port itself. `devpath` is the
     /// kernel's `DEVPATH` (`/devices/...`, relative to sysfs); the device
     /// need not exist any more (a disk just removed is still placed by its
-    /// path). `None` for devices on other ports or controllers (the M.2
-    /// NVMe, a USB disk).
+    /// path). `None` for devices on other ports or controllers (NVMe, a USB
+    /// disk, the eMMC).
     pub(crate) fn bay_holding(&self, devpath: &str) -> Result<Option<Bay>> {
         // Compared as the board shows them: the port directories are
         // resolved, the root they sit under may not be canonical.

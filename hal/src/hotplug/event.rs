@@ -194,7 +194,7 @@ impl HotplugEvent {
     /// `ID_MODEL_ID`) through that same rule, LAN1 from its parent being the
     /// GMAC's platform device (its driver can no longer be read; the
     /// device's name, the GMAC's register address, is as unambiguous on an
-    /// RK3399). Events from [`EventSource::Kernel`](crate::EventSource)
+    /// RK3399). Events from [`EventSource::Kernel`](crate::EventSource::Kernel)
     /// carry no udev properties, so a LAN2 removal seen there is `None`.
     pub fn nic_role(&self, root: &Root) -> Result<Option<NicRole>> {
         if self.subsystem != "net" {
@@ -265,8 +265,10 @@ impl HotplugEvent {
     /// For a `block` event (a disk or a partition), the bay of
     /// `controller` it is in, placed by its path under the bay's ATA port
     /// exactly as [`SataController::bays`] maps them. Works for removed
-    /// disks too (the path says where they were). `None` for block devices
-    /// elsewhere (NVMe, USB, virtio, loop, zvols) and other subsystems.
+    /// disks too (the path says where they were). An M.2 SATA SSD is
+    /// reported in bay 1, whose port it takes over
+    /// ([`Bay::shares_port_with_m2`]). `None` for block devices elsewhere
+    /// (NVMe, USB, virtio, loop, zvols) and other subsystems.
     pub fn bay(&self, controller: &SataController) -> Result<Option<Bay>> {
         if self.subsystem != "block" {
             return Ok(None);
