@@ -3,13 +3,15 @@
 //! `helios64-hal` describes the whole board — fans, thermal sensors, LEDs,
 //! NICs, IRQ pinning, SATA bays, the battery UPS, GPIO and I2C — as typed
 //! Rust over the kernel's userspace interfaces (sysfs, procfs, character
-//! devices, ioctls). It reads what is there, reports what is missing, and
-//! never invents a value: a malformed or absent node is an [`Error`] that
-//! names the path.
+//! devices, ioctls, udev events). It reads what is there, reports what is
+//! missing, and never invents a value: a malformed or absent node is an
+//! [`Error`] that names the path.
 //!
 //! Every filesystem access goes through one injected [`Root`]: `/` on the
 //! box, a fixture tree in tests. Both the Armbian device tree and the mainline
-//! one are supported wherever their names differ.
+//! one are supported wherever their names differ. The one thing a root cannot
+//! stand in for is the hot-plug event socket ([`HotplugMonitor`]): events come
+//! from the running kernel; the root applies to the lookups that classify them.
 //!
 //! This crate has no service concerns (no loops, no timers, no logging
 //! policy): the systemd binaries built on it decide those.
@@ -22,6 +24,7 @@ mod dt;
 mod error;
 mod fan;
 mod gpio;
+mod hotplug;
 mod hwmon;
 mod i2c;
 mod iio;
@@ -50,6 +53,7 @@ pub use gpio::{
     GPIO_CONSUMER, GpioChardevInfo, GpioChip, GpioChipInfo, GpioChipKind, GpioInput, GpioOutput,
     PinName, RK3399_BANKS, pins, resolve_pin, set_auto_power_on,
 };
+pub use hotplug::{Action, BOARD_SUBSYSTEMS, EventSource, HotplugEvent, HotplugMonitor};
 pub use hwmon::{
     DiskTemp, DiskTempSnapshot, Hwmon, HwmonInfo, ScsiAddress, drivetemp_sensors, hwmon_devices,
 };

@@ -15,7 +15,7 @@
 //!
 //! Channels, ratios and thresholds are a [`UpsConfig`] with those defaults.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::gpio::{self, GpioChip, PinName};
@@ -262,11 +262,7 @@ impl Ups {
         Ok(Some(match source {
             MainsSource::PowerSupply { name, dir } => {
                 let online_path = dir.join("online");
-                let online = match self.root.read(&online_path)?.as_str() {
-                    "1" => true,
-                    "0" => false,
-                    other => return Err(Error::malformed(&online_path, other, "0 or 1")),
-                };
+                let online = parse_online(&online_path, &self.root.read(&online_path)?)?;
                 let status_path = dir.join("status");
                 let charge = match self.root.read_optional(&status_path)? {
                     None => None,
@@ -334,12 +330,26 @@ impl Ups {
     }
 }
 
+/// The power_supply `type` (and `POWER_SUPPLY_TYPE` uevent property) of a
+/// mains adapter.
+pub(crate) const MAINS_TYPE: &str = "Mains";
+
+/// Interprets a power_supply `online` value (the attribute, or the
+/// `POWER_SUPPLY_ONLINE` uevent property) read from `path`.
+pub(crate) fn parse_online(path: &Path, text: &str) -> Result<bool> {
+    match text.trim() {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        other => Err(Error::malformed(path, other, "0 or 1")),
+    }
+}
+
 /// The power_supply of type Mains, preferring `gpio-charger`.
 fn find_mains_supply(root: &Root) -> Result<Option<MainsSource>> {
     let mut candidates = Vec::new();
     for entry in root.list_optional(&root.class("power_supply"))? {
         let dir = root.resolve(&entry)?;
-        if root.read(&dir.join("type"))? == "Mains" {
+        if root.read(&dir.join("type"))? == MAINS_TYPE {
             candidates
                 .push(MainsSource::PowerSupply { name: root::file_name(&entry)?.to_owned(), dir });
         }

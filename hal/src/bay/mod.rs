@@ -157,6 +157,19 @@ impl SataController {
             .collect()
     }
 
+    /// The bay whose port the device at `devpath` sits under: a disk, a
+    /// partition, its SCSI device or the port itself. `devpath` is the
+    /// kernel's `DEVPATH` (`/devices/...`, relative to sysfs); the device
+    /// need not exist any more (a disk just removed is still placed by its
+    /// path). `None` for devices on other ports or controllers (NVMe, a USB
+    /// disk, the eMMC).
+    pub(crate) fn bay_holding(&self, devpath: &str) -> Result<Option<Bay>> {
+        // Compared as the board shows them: the port directories are
+        // resolved, the root they sit under may not be canonical.
+        let device = self.root.on_box(&self.root.sys().join(devpath.trim_start_matches('/')));
+        Ok(self.bays()?.into_iter().find(|bay| device.starts_with(self.root.on_box(&bay.port.dir))))
+    }
+
     /// Bay `number` (1..=5).
     pub fn bay(&self, number: u8) -> Result<Bay> {
         if !(1..=BAY_COUNT).contains(&number) {

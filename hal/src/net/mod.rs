@@ -88,7 +88,9 @@ impl NetInterface {
         Ok(Self::all(root)?.into_iter().filter(|i| i.driver() == Some(driver)).collect())
     }
 
-    fn at(root: &Root, entry: &Path) -> Result<NetInterface> {
+    /// The interface at `entry`: a `/sys/class/net` entry or the
+    /// interface's own directory under `/sys/devices`.
+    pub(crate) fn at(root: &Root, entry: &Path) -> Result<NetInterface> {
         let name = root::file_name(entry)?.to_owned();
         let dir = root.resolve(entry)?;
         let device_link = dir.join("device");
@@ -467,12 +469,28 @@ impl Nic {
     }
 }
 
-fn classify(interface: &NetInterface) -> Result<Option<NicRole>> {
-    match (interface.driver(), interface.bus()) {
+/// The board's role of an interface found in sysfs.
+pub(crate) fn classify(interface: &NetInterface) -> Result<Option<NicRole>> {
+    nic_role(interface.driver(), interface.bus(), || {
+        Ok(interface.usb_device()?.map(|u| (u.vendor_id, u.product_id)))
+    })
+}
+
+/// The one rule that makes an interface LAN1 or LAN2, from the driver
+/// bound to its parent device, that device's bus and, for a USB parent, the
+/// USB device's vendor and product id. Sysfs discovery ([`classify`]) and
+/// hot-plug events (from the identity udev recorded for an interface that is
+/// already gone) both feed it. `usb_id` is only called for an `r8152` on USB,
+/// so other interfaces never pay for (or fail on) reading USB ids.
+pub(crate) fn nic_role(
+    driver: Option<&str>,
+    bus: Option<&str>,
+    usb_id: impl FnOnce() -> Result<Option<(u16, u16)>>,
+) -> Result<Option<NicRole>> {
+    match (driver, bus) {
         (Some(LAN1_DRIVER), Some("platform")) => Ok(Some(NicRole::Lan1)),
         (Some(LAN2_DRIVER), Some("usb")) => {
-            let usb = interface.usb_device()?;
-            Ok(usb.filter(|u| (u.vendor_id, u.product_id) == LAN2_USB_ID).map(|_| NicRole::Lan2))
+            Ok(usb_id()?.filter(|id| *id == LAN2_USB_ID).map(|_| NicRole::Lan2))
         }
         _ => Ok(None),
     }

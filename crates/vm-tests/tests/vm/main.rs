@@ -17,6 +17,7 @@ mod common;
 mod hal_bay;
 mod hal_board;
 mod hal_gpio;
+mod hal_hotplug;
 mod hal_irq;
 mod hal_leds;
 mod hal_net;

@@ -1,0 +1,329 @@
+//! Hot-plug events: LAN2 (a USB NIC) coming and going, LAN1 being renamed,
+//! disks in and out of bays, mains going off line, LEDs and sensors
+//! appearing.
+//!
+//! [`HotplugMonitor`] is a udev netlink socket filtered to the subsystems
+//! the board cares about ([`BOARD_SUBSYSTEMS`]). It does not loop, sleep or
+//! decide anything: a daemon polls its file descriptor next to its own
+//! (signals, timers), drains it with [`HotplugMonitor::try_next`], and
+//! reacts to typed [`HotplugEvent`]s, whose helpers say what an event means
+//! for the board ([`HotplugEvent::nic_role`], [`HotplugEvent::mains_online`],
+//! [`HotplugEvent::bay`]) with the same discovery code the rest of the crate
+//! uses.
+//!
+//! **The socket is not under the injected root.** Events come from the
+//! running kernel and udevd, never from a fixture tree; a [`Root`] only
+//! applies to the sysfs lookups the classification helpers make. Tests of
+//! code that reacts to events build them with [`HotplugEvent::new`] and
+//! classify them against a fixture root.
+//!
+//! **Sources.** [`EventSource::Udev`] (the default) delivers an event after
+//! udevd has processed it: interfaces already carry their final name,
+//! device nodes and `/dev/disk/by-*` links exist, and udev's properties
+//! (`ID_*`) are attached. It needs udevd; [`HotplugMonitor::open`] refuses
+//! to start without it rather than wait forever for events nobody sends.
+//! [`EventSource::Kernel`] gets raw uevents as the kernel emits them, before
+//! udev renames or sets up anything: for systems without udevd.
+//!
+//! **Lost events.** When events arrive faster than they are read, the
+//! kernel drops some and the next read fails with `ENOBUFS`
+//! ([`HotplugMonitor::events_lost`] recognises it). The monitor stays
+//! usable, but what was missed is unknown: rediscover from sysfs.
+//!
+//! [`Root`]: crate::Root
+
+mod event;
+
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+
+pub use event::{Action, HotplugEvent};
+
+use crate::error::{Error, Result};
+
+/// The subsystems whose events [`HotplugMonitor::open`] receives: `net`
+/// (LAN2 is a USB NIC; LAN1 is renamed at boot), `usb` (the RTL8156 and
+/// the USB ports), `block` (disks in the bays), `power_supply` (mains
+/// on/off line: the UPS), `leds`, `hwmon` (drivetemp comes and goes with
+/// its disk) and `thermal`.
+pub const BOARD_SUBSYSTEMS: [&str; 7] =
+    ["net", "usb", "block", "power_supply", "leds", "hwmon", "thermal"];
+
+/// udevd's control socket: libudev's own test for a running udevd. Without
+/// one, a udev-source socket would be opened but subscribed to nothing.
+/// Not under the injected root, like the netlink socket it stands for.
+const UDEVD_CONTROL: &str = "/run/udev/control";
+
+/// Where events come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventSource {
+    /// From udevd, after its rules ran: final interface names, device
+    /// nodes, udev's properties. What a daemon on the box wants.
+    Udev,
+    /// Straight from the kernel, before udev: for systems without udevd.
+    Kernel,
+}
+
+impl EventSource {
+    fn name(self) -> &'static str {
+        match self {
+            EventSource::Udev => "udev",
+            EventSource::Kernel => "kernel",
+        }
+    }
+}
+
+/// A udev netlink monitor socket, filtered by subsystem, yielding
+/// [`HotplugEvent`]s.
+///
+/// The socket is non-blocking. Poll it ([`AsFd`]) with whatever else the
+/// caller waits on, then call [`try_next`](HotplugMonitor::try_next) until
+/// it returns `None`; or wait on it alone with
+/// [`next_timeout`](HotplugMonitor::next_timeout).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use helios64_hal::{HotplugMonitor, NicRole, Root};
+///
+/// let root = Root::system();
+/// let mut monitor = HotplugMonitor::open()?;
+/// if let Some(event) = monitor.next_timeout(Duration::from_secs(5))? {
+///     if event.nic_role(&root)? == Some(NicRole::Lan2) {
+///         // re-apply LAN2's IRQ and RPS pinning
+///     }
+///     if let Some(online) = event.mains_online(&root)? {
+///         // debounce, then shut down cleanly if mains stays off
+///     }
+/// }
+/// # Ok::<(), helios64_hal::Error>(())
+/// ```
+///
+/// It is `Send` (a daemon may read it on its own thread): the udev handles
+/// it owns are used by one thread at a time, and no handle outlives a call
+/// — events are copied into plain values before they are returned.
+pub struct HotplugMonitor {
+    socket: udev::MonitorSocket,
+    source: EventSource,
+    subsystems: Vec<String>,
+    /// Names the socket in errors: "udev monitor (net, usb, ...)".
+    description: String,
+}
+
+impl fmt::Debug for HotplugMonitor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HotplugMonitor")
+            .field("source", &self.source)
+            .field("subsystems", &self.subsystems)
+            .field("fd", &self.socket.as_raw_fd())
+            .finish()
+    }
+}
+
+impl HotplugMonitor {
+    /// A udev-source monitor for [`BOARD_SUBSYSTEMS`]. `NotPresent` when
+    /// udevd is not running.
+    pub fn open() -> Result<HotplugMonitor> {
+        HotplugMonitor::open_with(EventSource::Udev, &BOARD_SUBSYSTEMS)
+    }
+
+    /// A monitor for `subsystems` from `source`. An empty list receives
+    /// every subsystem's events. A [`EventSource::Udev`] monitor is
+    /// `NotPresent` when udevd is not running.
+    pub fn open_with(source: EventSource, subsystems: &[&str]) -> Result<HotplugMonitor> {
+        let description = format!(
+            "{} monitor ({})",
+            source.name(),
+            if subsystems.is_empty() { "all subsystems".to_owned() } else { subsystems.join(", ") }
+        );
+        if source == EventSource::Udev && !Path::new(UDEVD_CONTROL).exists() {
+            return Err(Error::NotPresent {
+                component: "systemd-udevd (the udev event source)".to_owned(),
+                searched: UDEVD_CONTROL.into(),
+            });
+        }
+        let err = |call: &'static str| {
+            let description = description.clone();
+            move |source: io::Error| Error::Device { call, device: description, source }
+        };
+        let mut builder = match source {
+            EventSource::Udev => udev::MonitorBuilder::new(),
+            EventSource::Kernel => udev::MonitorBuilder::new_kernel(),
+        }
+        .map_err(err("udev_monitor_new_from_netlink"))?;
+        for subsystem in subsystems {
+            builder = builder
+                .match_subsystem(subsystem)
+                .map_err(err("udev_monitor_filter_add_match_subsystem_devtype"))?;
+        }
+        let socket = builder.listen().map_err(err("udev_monitor_enable_receiving"))?;
+        Ok(HotplugMonitor {
+            socket,
+            source,
+            subsystems: subsystems.iter().map(|s| (*s).to_owned()).collect(),
+            description,
+        })
+    }
+
+    /// Where the events come from.
+    pub fn source(&self) -> EventSource {
+        self.source
+    }
+
+    /// The subsystems received (empty: all).
+    pub fn subsystems(&self) -> &[String] {
+        &self.subsystems
+    }
+
+    /// The next pending event, or `None` when none is pending. Never
+    /// blocks.
+    ///
+    /// An error concerns one message (it is consumed; the next call reads
+    /// the next one): a receive failure is [`Error::Device`] naming
+    /// `udev_monitor_receive_device` ([`HotplugMonitor::events_lost`] tells
+    /// the overrun case apart), an event with a non-UTF-8 name or property
+    /// is [`Error::Malformed`] naming the device's path.
+    pub fn try_next(&mut self) -> Result<Option<HotplugEvent>> {
+        loop {
+            // libudev returns NULL both for "nothing pending" (EAGAIN) and
+            // for failures, and says which only through errno; a stale
+            // errno must not read as either.
+            Errno::clear();
+            let received = self.socket.iter().next();
+            let errno = Errno::last_raw();
+            if let Some(event) = received {
+                return from_udev(&event).map(Some);
+            }
+            match errno {
+                // 0: a libudev that drops a filtered message without
+                // setting errno. The socket stays readable if more is
+                // queued, so a poll loop comes straight back.
+                0 | libc::EAGAIN => return Ok(None),
+                libc::EINTR => continue,
+                errno => {
+                    return Err(Error::Device {
+                        call: "udev_monitor_receive_device",
+                        device: self.description.clone(),
+                        source: io::Error::from_raw_os_error(errno),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The next event, waiting up to `timeout` for one; `None` when none
+    /// came in time.
+    pub fn next_timeout(&mut self, timeout: Duration) -> Result<Option<HotplugEvent>> {
+        let deadline = Instant::now().checked_add(timeout);
+        loop {
+            if let Some(event) = self.try_next()? {
+                return Ok(Some(event));
+            }
+            let remaining = match deadline {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => Duration::MAX,
+            };
+            if remaining.is_zero() {
+                return Ok(None);
+            }
+            self.wait_readable(remaining)?;
+        }
+    }
+
+    /// Waits until the socket is readable or `timeout` passes (a signal
+    /// ends the wait early; the caller loops).
+    fn wait_readable(&self, timeout: Duration) -> Result<()> {
+        // Rounded up: a sub-millisecond remainder must not become a
+        // zero-timeout poll that spins until the deadline.
+        let millis = timeout.as_nanos().div_ceil(1_000_000);
+        let timeout = i32::try_from(millis)
+            .ok()
+            .and_then(|ms| PollTimeout::try_from(ms).ok())
+            .unwrap_or(PollTimeout::MAX);
+        let mut fds = [PollFd::new(self.socket.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(Errno::EINTR) => Ok(()),
+            Err(errno) => Err(Error::Device {
+                call: "poll",
+                device: self.description.clone(),
+                source: io::Error::from(errno),
+            }),
+        }
+    }
+
+    /// Whether `error` (from [`HotplugMonitor::try_next`] or
+    /// [`HotplugMonitor::next_timeout`]) means the kernel dropped events
+    /// because they were not read fast enough (`ENOBUFS`). The monitor
+    /// still works; re-read from sysfs what the lost events would have
+    /// told.
+    pub fn events_lost(error: &Error) -> bool {
+        matches!(
+            error,
+            Error::Device { call: "udev_monitor_receive_device", source, .. }
+                if source.raw_os_error() == Some(libc::ENOBUFS)
+        )
+    }
+}
+
+impl AsFd for HotplugMonitor {
+    /// The netlink socket, to poll for readability.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+impl AsRawFd for HotplugMonitor {
+    fn as_raw_fd(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
+/// Copies a udev event into a plain [`HotplugEvent`].
+fn from_udev(event: &udev::Event) -> Result<HotplugEvent> {
+    let syspath = event.syspath();
+    let text = |value: &std::ffi::OsStr, what: &'static str| -> Result<String> {
+        value
+            .to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| Error::malformed(syspath, &value.to_string_lossy(), what))
+    };
+    let action = match event.action() {
+        Some(action) => Action::parse(&text(action, "a UTF-8 ACTION")?),
+        None => return Err(Error::malformed(syspath, "", "an event with an ACTION")),
+    };
+    let subsystem = match event.subsystem() {
+        Some(subsystem) => text(subsystem, "a UTF-8 SUBSYSTEM")?,
+        None => return Err(Error::malformed(syspath, "", "an event with a SUBSYSTEM")),
+    };
+    let mut properties = std::collections::BTreeMap::new();
+    for entry in event.properties() {
+        let name = text(entry.name(), "UTF-8 udev property names")?;
+        if event::is_field_property(&name) {
+            continue;
+        }
+        let value = entry.value().to_str().map(str::to_owned).ok_or_else(|| {
+            Error::malformed(
+                syspath,
+                &format!("{name}={}", entry.value().to_string_lossy()),
+                "UTF-8 udev property values",
+            )
+        })?;
+        properties.insert(name, value);
+    }
+    Ok(HotplugEvent {
+        action,
+        subsystem,
+        sysname: text(event.sysname(), "a UTF-8 device name")?,
+        devpath: text(event.devpath(), "a UTF-8 DEVPATH")?,
+        seqnum: Some(event.sequence_number()),
+        properties,
+    })
+}
+
+#[cfg(test)]
+mod tests;
