@@ -4,19 +4,14 @@ use std::ffi::{CStr, c_char};
 
 /// A slice over C memory that tolerates the null pointer C uses for empty
 /// arrays (which `slice::from_raw_parts` must never see).
+#[allow(clippy::disallowed_methods, reason = "this is the null-safe helper clippy.toml points to")]
 pub(crate) fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
     if ptr.is_null() || len == 0 {
         return &[];
     }
     // SAFETY: non-null, and every caller passes a pointer/length pair that C
     // returned for an array it owns and keeps alive for 'a.
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "this is the null-safe helper clippy.toml points to"
-    )]
-    unsafe {
-        std::slice::from_raw_parts(ptr, len)
-    }
+    unsafe { std::slice::from_raw_parts(ptr, len) }
 }
 
 /// Copies a C string into an owned `String` (lossily: ZFS names are ASCII,
