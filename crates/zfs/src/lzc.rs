@@ -4,11 +4,14 @@
 //! returns an errno, and keeps no error state, so [`Lzc`] is `Send + Sync`
 //! and needs no lock. The semantics are lzc's own, including the per-item
 //! error lists and the "missing snapshots are skipped" rules of
-//! [`Lzc::destroy_snaps`], [`Lzc::hold`] and [`Lzc::release`]; the
-//! [`crate::Zfs`] trait builds stricter, backend-independent rules on top.
+//! [`Lzc::destroy_snaps`], [`Lzc::hold`] and [`Lzc::release`]. Names are
+//! passed to the kernel unchecked (only NUL bytes are refused), so its
+//! errnos come through unchanged; the [`crate::Zfs`] trait checks names
+//! first and builds stricter, backend-independent rules on top.
 
 use std::ffi::{CString, c_int};
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::ptr;
 use std::sync::Mutex;
@@ -17,7 +20,6 @@ use zfs_core_sys as sys;
 
 use crate::error::{Call, Errno, ItemError, Result, ZfsError};
 use crate::model::{Hold, Holds};
-use crate::names;
 use crate::nvlist::{NvList, NvListRef};
 
 /// The ZFS control device; its absence means the kernel module is not loaded.
@@ -183,9 +185,6 @@ impl Lzc {
         if snapshots.is_empty() {
             return Ok(());
         }
-        for s in snapshots {
-            names::check_snapshot(s)?;
-        }
         let set = set_of(snapshots)?;
         let mut errlist = ptr::null_mut();
         let props = user_props.map_or(ptr::null_mut(), NvListRef::as_ptr);
@@ -206,9 +205,6 @@ impl Lzc {
         if snapshots.is_empty() {
             return Ok(());
         }
-        for s in snapshots {
-            names::check_snapshot(s)?;
-        }
         let set = set_of(snapshots)?;
         let mut errlist = ptr::null_mut();
         let defer = if defer { sys::B_TRUE } else { sys::B_FALSE };
@@ -217,6 +213,18 @@ impl Lzc {
         // SAFETY: lzc allocated it (or left it null).
         let errlist = unsafe { NvList::from_raw(errlist) };
         check(rc, Call::LzcDestroySnaps, target, errlist)
+    }
+
+    /// Opens the descriptor [`Lzc::hold`] accepts as `cleanup_fd`: `/dev/zfs`
+    /// opened with `O_EXCL`. Closing it (or exiting) releases the holds made
+    /// with it.
+    pub fn cleanup_fd(&self) -> Result<OwnedFd> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_EXCL)
+            .open(ZFS_DEV)
+            .map_err(|source| ZfsError::Io { path: ZFS_DEV.into(), source })?;
+        Ok(OwnedFd::from(file))
     }
 
     /// Places user holds (`lzc_hold`), all or none. Holds on snapshots that
@@ -235,8 +243,6 @@ impl Lzc {
         }
         let mut list = NvList::new()?;
         for h in holds {
-            names::check_snapshot(&h.snapshot)?;
-            names::check_hold_tag(&h.tag)?;
             if list.contains(&h.snapshot) {
                 return Err(ZfsError::InvalidArgument {
                     what: "holds",
@@ -270,8 +276,6 @@ impl Lzc {
         }
         let mut by_snapshot: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
         for h in holds {
-            names::check_snapshot(&h.snapshot)?;
-            names::check_hold_tag(&h.tag)?;
             by_snapshot.entry(&h.snapshot).or_default().push(&h.tag);
         }
         let mut list = NvList::new()?;
@@ -297,7 +301,6 @@ impl Lzc {
 
     /// The user holds on a snapshot: tag → creation time (`lzc_get_holds`).
     pub fn get_holds(&self, snapshot: &str) -> Result<Holds> {
-        names::check_snapshot(snapshot)?;
         let c = cstring("snapshot", snapshot)?;
         let mut out = ptr::null_mut();
         // SAFETY: valid string; `out` receives a list we own.
@@ -338,7 +341,6 @@ impl Lzc {
     /// Returns whether it had to wait. A paused scrub does not count as in
     /// progress.
     pub fn wait(&self, pool: &str, activity: WaitActivity) -> Result<bool> {
-        names::check_pool(pool)?;
         let c = cstring("pool", pool)?;
         let mut waited = sys::B_FALSE;
         // SAFETY: valid string and out-pointer.
@@ -356,7 +358,6 @@ impl Lzc {
     /// cancel, `ZFS_ERR_IOC_CMD_UNAVAIL` from a 2.1 module.
     #[cfg(zfs_2_2)]
     pub fn scrub(&self, pool: &str, func: ScanFunc, cmd: ScrubCommand) -> Result<()> {
-        names::check_pool(pool)?;
         let c = cstring("pool", pool)?;
         let mut args = NvList::new()?;
         args.insert("scan_type", &u64::from(func.raw()))?;

@@ -125,6 +125,14 @@ fn by_tag(holds: &[Hold]) -> BTreeMap<&str, Vec<Hold>> {
     groups
 }
 
+fn check_holds(holds: &[Hold]) -> Result<()> {
+    for h in holds {
+        names::check_snapshot(&h.snapshot)?;
+        names::check_hold_tag(&h.tag)?;
+    }
+    Ok(())
+}
+
 /// Turns lzc's "skipped" items into a NotFound error.
 fn skipped_is_missing(call: crate::Call, skipped: Vec<crate::ItemError>) -> Result<()> {
     if skipped.is_empty() {
@@ -169,10 +177,14 @@ impl Zfs for Native {
     }
 
     fn wait_scrub(&self, pool: &str) -> Result<()> {
+        names::check_pool(pool)?;
         self.lzc.wait(pool, WaitActivity::Scrub).map(|_| ())
     }
 
     fn snapshot(&self, snapshots: &[&str], user_props: &BTreeMap<String, String>) -> Result<()> {
+        for s in snapshots {
+            names::check_snapshot(s)?;
+        }
         let mut props = NvList::new()?;
         for (k, v) in user_props {
             props.insert(k, v.as_str())?;
@@ -181,6 +193,9 @@ impl Zfs for Native {
     }
 
     fn destroy_snapshots(&self, snapshots: &[&str], defer: bool) -> Result<()> {
+        for s in snapshots {
+            names::check_snapshot(s)?;
+        }
         self.lzc.destroy_snaps(snapshots, defer)
     }
 
@@ -190,6 +205,7 @@ impl Zfs for Native {
     }
 
     fn hold(&self, holds: &[Hold]) -> Result<()> {
+        check_holds(holds)?;
         // lzc_hold takes one tag per snapshot per call.
         let mut missing = Vec::new();
         for group in by_tag(holds).values() {
@@ -199,11 +215,13 @@ impl Zfs for Native {
     }
 
     fn release(&self, holds: &[Hold]) -> Result<()> {
+        check_holds(holds)?;
         let skipped = self.lzc.release(holds)?;
         skipped_is_missing(crate::Call::LzcRelease, skipped)
     }
 
     fn holds(&self, snapshot: &str) -> Result<Holds> {
+        names::check_snapshot(snapshot)?;
         self.lzc.get_holds(snapshot)
     }
 
