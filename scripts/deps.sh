@@ -30,7 +30,7 @@ vm_pkgs() {
   # qemu from backports: the machine image ships qemu-utils 10.0 (bpo),
   # which Breaks bookworm's qemu-system-common 7.2.
   echo "qemu-system-x86/$BPO" "qemu-system-common/$BPO" "qemu-system-data/$BPO" "seabios/$BPO" ipxe-qemu
-  echo "mmdebstrap/$BPO" "qemu-utils/$BPO" e2fsprogs zstd xz-utils debian-archive-keyring
+  echo "mmdebstrap/$BPO" "qemu-utils/$BPO" e2fsprogs zstd xz-utils debian-archive-keyring python3
 }
 
 case "${1:-all}" in

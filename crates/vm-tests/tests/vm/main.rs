@@ -1,0 +1,15 @@
+//! Integration tests that run inside the helios64 test VM.
+//!
+//! Built only with `--features vm` and run by `tests/vm/run`, which boots the
+//! VM, sets up the Helios64-shaped devices and runs this binary in the guest
+//! (see docs/TESTING.md). Each test starts with `vm_env::require_guest()`, so
+//! run anywhere else it fails with instructions instead of passing.
+//!
+//! One module per subsystem; add yours here.
+
+// Test-only code throughout, so clippy's test allowances (unwrap, panic,
+// print) apply to the helpers too.
+#![cfg(test)]
+
+mod common;
+mod smoke;
