@@ -41,7 +41,9 @@ fn parse_fixtures(c: &mut Criterion) {
     g.bench_function("status_degraded_raidz", |b| {
         b.iter(|| parse::parse_status(black_box(&degraded), "fxdegraded"))
     });
-    g.bench_function("pool_space", |b| b.iter(|| parse::parse_pool_space(black_box(&space), "fxhealthy")));
+    g.bench_function("pool_space", |b| {
+        b.iter(|| parse::parse_pool_space(black_box(&space), "fxhealthy"))
+    });
     g.finish();
 }
 

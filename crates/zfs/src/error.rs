@@ -510,7 +510,11 @@ fn kind_from_stderr(stderr: &str) -> ErrorKind {
     let has = |needle: &str| s.contains(needle);
     if has("permission denied") || has("must be root") {
         ErrorKind::PermissionDenied
-    } else if has("dataset is busy") || has("pool is busy") || has("currently scrubbing") {
+    } else if has("dataset is busy")
+        || has("pool is busy")
+        || has("currently scrubbing")
+        || has("it's being held")
+    {
         ErrorKind::Busy
     } else if has("no such pool")
         || has("does not exist")

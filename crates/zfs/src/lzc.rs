@@ -229,7 +229,9 @@ impl Lzc {
 
     /// Places user holds (`lzc_hold`), all or none. Holds on snapshots that
     /// do not exist are skipped: they are returned (with `ENOENT`) instead of
-    /// failing the call. With `cleanup_fd` (an fd of `/dev/zfs` opened
+    /// failing the call. Tags are checked with
+    /// [`crate::names::check_hold_tag`] first, because one of 256 bytes would
+    /// panic the kernel module. With `cleanup_fd` (an fd of `/dev/zfs` opened
     /// `O_EXCL`), the holds are released when that fd is closed.
     pub fn hold(
         &self,
@@ -243,6 +245,9 @@ impl Lzc {
         }
         let mut list = NvList::new()?;
         for h in holds {
+            // The one name check at this layer: a 256-byte tag panics the
+            // kernel module instead of failing (see names::check_hold_tag).
+            crate::names::check_hold_tag(&h.tag)?;
             if list.contains(&h.snapshot) {
                 return Err(ZfsError::InvalidArgument {
                     what: "holds",

@@ -207,14 +207,24 @@ pub fn check_snapshot(name: &str) -> Result<()> {
     pool_rules(pool_of(name)).map_err(err)
 }
 
-/// Checks a hold tag: any non-empty string without NUL. Length is left to
-/// the kernel, which reports `E2BIG` (→ [`crate::ErrorKind::NameTooLong`]).
+/// Checks a hold tag: a non-empty string without NUL, shorter than
+/// [`MAX_NAME_LEN`] bytes.
+///
+/// The length rule is stricter than the kernel's on purpose: OpenZFS 2.1 to
+/// 2.4 (`dsl_dataset_user_hold_check`) accepts a tag of exactly 256 bytes
+/// for a permanent hold, then fails to store it and trips a `VERIFY` in
+/// `dsl_dataset_user_hold_sync_one_impl`, panicking the kernel module (seen
+/// in the test VM with 2.3.2). [`crate::lzc::Lzc::hold`] applies this check
+/// too.
 pub fn check_hold_tag(tag: &str) -> Result<()> {
     if tag.contains('\0') {
         return Err(invalid(NameKind::HoldTag, tag, NameError::Nul));
     }
     if tag.is_empty() {
         return Err(invalid(NameKind::HoldTag, tag, NameError::EmptyComponent));
+    }
+    if tag.len() >= MAX_NAME_LEN {
+        return Err(invalid(NameKind::HoldTag, tag, NameError::TooLong));
     }
     Ok(())
 }
@@ -326,5 +336,7 @@ mod tests {
         assert!(check_hold_tag("keep").is_ok());
         assert_eq!(reason(check_hold_tag("")), Some(NameError::EmptyComponent));
         assert_eq!(reason(check_hold_tag("a\0")), Some(NameError::Nul));
+        assert_eq!(reason(check_hold_tag(&"t".repeat(255))), None);
+        assert_eq!(reason(check_hold_tag(&"t".repeat(256))), Some(NameError::TooLong));
     }
 }

@@ -13,3 +13,9 @@
 
 mod common;
 mod smoke;
+mod zfs_cli_json;
+mod zfs_pool;
+mod zfs_pyzfs;
+mod zfs_scrub;
+mod zfs_snapshots;
+mod zfs_status;
