@@ -137,12 +137,20 @@ fn from_prefix(prefix: &Path) -> Result<Install, String> {
         }
         lib_candidates.push(prefix.join(base));
     }
-    // A real library, not a dangling -dev symlink: `dpkg-deb -x` of only the
-    // -dev package leaves `libnvpair.so` pointing at a file that is not there,
-    // which is fine for `cargo check` but not for linking.
+    // Only a directory whose shared libraries resolve *inside the prefix*:
+    // Debian's -dev symlinks are absolute (/lib/<arch>/libzfs.so.4.1.0), so
+    // followed naively they land on the host's libraries of another release,
+    // and with a dangling .so the linker silently takes the static libzfs.a.
+    // Without such a directory nothing is added: good for `cargo check`; a
+    // real link then uses the system libraries, which the run-time version
+    // check rejects if they are another release.
     let lib_dirs: Vec<PathBuf> = lib_candidates
         .iter()
-        .filter(|d| d.join("libnvpair.so").is_file() || d.join("libnvpair.so.3").is_file())
+        .filter(|d| {
+            ["libnvpair.so", "libzfs_core.so", "libzfs.so"]
+                .iter()
+                .all(|lib| resolves_inside(prefix, &d.join(lib)))
+        })
         .take(1)
         .cloned()
         .collect();
@@ -169,6 +177,26 @@ fn from_prefix(prefix: &Path) -> Result<Install, String> {
         version,
         origin: format!("HELIOS64_ZFS_PREFIX={}", prefix.display()),
     })
+}
+
+/// Follows `path`'s symlinks with absolute targets re-rooted under
+/// `prefix`; true when that ends at a regular file.
+fn resolves_inside(prefix: &Path, path: &Path) -> bool {
+    let mut current = path.to_path_buf();
+    for _ in 0..16 {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let Ok(target) = fs::read_link(&current) else { return false };
+                current = match target.strip_prefix("/") {
+                    Ok(rel) => prefix.join(rel),
+                    Err(_) => current.parent().map_or(target.clone(), |p| p.join(&target)),
+                };
+            }
+            Ok(m) => return m.is_file(),
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 fn from_pkg_config() -> Result<Install, String> {

@@ -121,9 +121,40 @@ pub fn compiled() -> ZfsVersion {
     })
 }
 
+/// Symbols each release added to libzfs/libzfs_core, newest first; their
+/// presence identifies the release line without calling anything.
+const LINE_MARKERS: [(u32, &std::ffi::CStr); 3] =
+    [(4, c"zpool_scan_range"), (3, c"lzc_get_props"), (2, c"lzc_scrub")];
+
+/// The OpenZFS 2.x minor line of the loaded libzfs/libzfs_core, from the
+/// symbols they export (`dlsym`). This is safe whatever the release:
+/// `zfs_version_userland` itself changed signature in 2.2, and calling the
+/// wrong prototype (2.1 and 2.2 share the soname `libzfs.so.4`) would be
+/// undefined behaviour.
+pub fn loaded_line() -> u32 {
+    LINE_MARKERS
+        .iter()
+        .find(|(_, symbol)| {
+            // SAFETY: dlsym only looks the name up in the loaded objects.
+            !unsafe { libc::dlsym(libc::RTLD_DEFAULT, symbol.as_ptr()) }.is_null()
+        })
+        .map_or(1, |(line, _)| *line)
+}
+
 /// The release of the loaded libzfs. Needs neither the kernel module nor
-/// `libzfs_init`.
+/// `libzfs_init`. Fails with [`ZfsError::VersionMismatch`] when the loaded
+/// library is another release line than the compiled headers (see
+/// [`loaded_line`]), before calling anything whose prototype differs.
 pub fn userland() -> Result<ZfsVersion> {
+    let compiled = compiled();
+    let line = loaded_line();
+    if line != compiled.minor.min(4) {
+        return Err(ZfsError::VersionMismatch {
+            compiled: compiled.text,
+            userland: format!("2.{line} (by the symbols it exports)"),
+            kernel: None,
+        });
+    }
     let text = userland_text();
     ZfsVersion::parse(&text)
         .ok_or_else(|| ZfsError::malformed("zfs_version_userland", "libzfs", text))
@@ -221,6 +252,13 @@ mod tests {
             ErrorKind::ModuleNotLoaded
         );
         assert!(no_module.check(KernelPolicy::Any).is_ok());
+    }
+
+    #[test]
+    fn loaded_line_by_symbols() {
+        // This test binary links the system's libzfs; the symbols must name
+        // the line the headers did.
+        assert_eq!(loaded_line(), compiled().minor.min(4));
     }
 
     #[test]

@@ -145,6 +145,13 @@ mod tests {
         assert_eq!(pss!(pss_skipped), 6);
     }
 
+    #[cfg(not(zfs_2_2))]
+    #[test]
+    fn fields_before_2_2() {
+        assert_eq!(vs!(vs_pspace), 45);
+        assert_eq!(pss!(pss_to_process), 6);
+    }
+
     fn stats_array(len: usize) -> Vec<u64> {
         let mut v: Vec<u64> = (0..len as u64).map(|i| 1000 + i).collect();
         v[vs!(vs_state)] = 7;
