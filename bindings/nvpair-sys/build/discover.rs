@@ -137,23 +137,25 @@ fn from_prefix(prefix: &Path) -> Result<Install, String> {
         }
         lib_candidates.push(prefix.join(base));
     }
-    // Only a directory whose shared libraries resolve *inside the prefix*:
-    // Debian's -dev symlinks are absolute (/lib/<arch>/libzfs.so.4.1.0), so
-    // followed naively they land on the host's libraries of another release,
-    // and with a dangling .so the linker silently takes the static libzfs.a.
-    // Without such a directory nothing is added: good for `cargo check`; a
+    // Only libraries that resolve *inside the prefix* count: Debian's -dev
+    // symlinks are absolute (/lib/<arch>/libzfs.so.4.1.0), so followed
+    // naively they land on the host's libraries of another release, and
+    // with a dangling .so the linker silently takes the static libzfs.a.
+    // The resolved files are linked from a directory in OUT_DIR under their
+    // plain names. Without them nothing is added: fine for `cargo check`; a
     // real link then uses the system libraries, which the run-time version
     // check rejects if they are another release.
-    let lib_dirs: Vec<PathBuf> = lib_candidates
+    let lib_dirs = lib_candidates
         .iter()
-        .filter(|d| {
+        .find_map(|d| {
             ["libnvpair.so", "libzfs_core.so", "libzfs.so"]
                 .iter()
-                .all(|lib| resolves_inside(prefix, &d.join(lib)))
+                .map(|lib| resolve_inside(prefix, &d.join(lib)).map(|real| (*lib, real)))
+                .collect::<Option<Vec<_>>>()
         })
-        .take(1)
-        .cloned()
-        .collect();
+        .map(|libs| link_farm(&libs))
+        .transpose()?
+        .unwrap_or_default();
 
     let headers = header_minor(&include_dirs)?;
     let pc_version = lib_candidates
@@ -180,23 +182,42 @@ fn from_prefix(prefix: &Path) -> Result<Install, String> {
 }
 
 /// Follows `path`'s symlinks with absolute targets re-rooted under
-/// `prefix`; true when that ends at a regular file.
-fn resolves_inside(prefix: &Path, path: &Path) -> bool {
+/// `prefix`; the regular file it ends at, if any.
+fn resolve_inside(prefix: &Path, path: &Path) -> Option<PathBuf> {
     let mut current = path.to_path_buf();
     for _ in 0..16 {
-        match fs::symlink_metadata(&current) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let Ok(target) = fs::read_link(&current) else { return false };
-                current = match target.strip_prefix("/") {
-                    Ok(rel) => prefix.join(rel),
-                    Err(_) => current.parent().map_or(target.clone(), |p| p.join(&target)),
-                };
-            }
-            Ok(m) => return m.is_file(),
-            Err(_) => return false,
+        let meta = fs::symlink_metadata(&current).ok()?;
+        if !meta.file_type().is_symlink() {
+            return meta.is_file().then_some(current);
+        }
+        let target = fs::read_link(&current).ok()?;
+        current = match target.strip_prefix("/") {
+            Ok(rel) => prefix.join(rel),
+            Err(_) => current.parent()?.join(&target),
+        };
+    }
+    None
+}
+
+/// `OUT_DIR/zfs-libs/<name>` → each resolved library, plus the directories
+/// the libraries really live in (for their own dependencies).
+fn link_farm(libs: &[(&str, PathBuf)]) -> Result<Vec<PathBuf>, String> {
+    let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
+    let farm = out.join("zfs-libs");
+    fs::create_dir_all(&farm).map_err(|e| format!("cannot create {}: {e}", farm.display()))?;
+    let mut dirs = vec![farm.clone()];
+    for (name, real) in libs {
+        let link = farm.join(name);
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink(real, &link)
+            .map_err(|e| format!("cannot link {} to {}: {e}", link.display(), real.display()))?;
+        if let Some(dir) = real.parent().map(Path::to_path_buf)
+            && !dirs.contains(&dir)
+        {
+            dirs.push(dir);
         }
     }
-    false
+    Ok(dirs)
 }
 
 fn from_pkg_config() -> Result<Install, String> {
