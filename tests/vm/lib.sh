@@ -6,9 +6,14 @@
 
 # ---- cleanup: processes we started and directories we own -------------------
 CLEANUP_PIDS=()
+CLEANUP_GROUPS=()
 CLEANUP_DIRS=()
 cleanup() {
   local p d
+  for p in "${CLEANUP_GROUPS[@]+"${CLEANUP_GROUPS[@]}"}"; do
+    kill -TERM -- "-$p" 2> /dev/null || true
+    wait "$p" 2> /dev/null || true
+  done
   for p in "${CLEANUP_PIDS[@]+"${CLEANUP_PIDS[@]}"}"; do
     if kill -0 "$p" 2> /dev/null; then
       kill -TERM "$p" 2> /dev/null || true
@@ -146,19 +151,26 @@ build_image() {
   local base=$1 key=$2 dir tmp blog bpid t0 last=0
   dir=$base/$key
   [ "$(id -u)" = 0 ] || die "the image $key is not cached and building it needs root"
+  # We hold the flavour's lock: any build directory left here is from a run
+  # that was killed.
+  local stale
+  for stale in "$base"/.build-*; do
+    [ -e "$stale" ] && safe_rm_tree "$stale"
+  done
   tmp=$(mktemp -d "$base/.build-XXXXXX")
   CLEANUP_DIRS+=("$tmp")
   blog=$tmp.log
   log "building image $key (cold build, several minutes; log: $blog)"
   t0=$(date +%s)
-  "$HERE/image/build" "$tmp" "$KABI" "$ZVER" "$ZSUITE" "$MIRROR" "$SECURITY" > "$blog" 2>&1 &
+  # Own process group: on interruption mmdebstrap and DKMS must stop too.
+  setsid "$HERE/image/build" "$tmp" "$KABI" "$ZVER" "$ZSUITE" "$MIRROR" "$SECURITY" > "$blog" 2>&1 &
   bpid=$!
-  CLEANUP_PIDS+=("$bpid")
+  CLEANUP_GROUPS+=("$bpid")
   while kill -0 "$bpid" 2> /dev/null; do
     sleep 2
     if [ $(($(date +%s) - last)) -ge 60 ]; then
       last=$(date +%s)
-      log "  ... $((last - t0)) s: $(grep -E '^(TIMING|build:|Building|chroot-)' "$blog" | tail -n 1)"
+      log "  ... $((last - t0)) s: $(grep -v -i warning "$blog" | tail -n 1 | cut -c1-100)"
     fi
   done
   if ! wait "$bpid"; then
@@ -169,6 +181,7 @@ build_image() {
   cp "$blog" "$tmp/build.log"
   rm -f "$blog"
   touch "$tmp/last-used"
+  chmod 755 "$tmp" # mktemp made it private; the cache is readable by all
   if [ -e "$dir" ]; then
     mv "$dir" "$tmp.old"
     CLEANUP_DIRS+=("$tmp.old")
@@ -215,10 +228,12 @@ probe_kvm() {
   dir=$(mktemp -d)
   CLEANUP_DIRS+=("$dir")
   plog=$dir/serial.log
-  qemu-system-x86_64 -accel kvm -cpu host -machine pc -m 256 -smp 1 -nodefaults \
+  # In a subshell, so that a QEMU killed by a signal (it aborts on some KVM
+  # failures) is reported into the probe's log, not on our stderr.
+  (qemu-system-x86_64 -accel kvm -cpu host -machine pc -m 256 -smp 1 -nodefaults \
     -no-user-config -display none -no-reboot -kernel "$(kernel_file "$img")" \
     -append "console=ttyS0 panic=-1 root=/dev/helios64-kvm-probe" \
-    -serial "file:$plog" < /dev/null > "$dir/stderr" 2>&1 &
+    -serial "file:$plog" < /dev/null) > "$dir/stderr" 2>&1 &
   pid=$!
   CLEANUP_PIDS+=("$pid")
   for i in $(seq 1 200); do
@@ -252,8 +267,10 @@ choose_accel() {
   file=$CACHE/accel/$key
   mkdir -p "$CACHE/accel"
   if [ ! -s "$file" ]; then
-    probe_kvm "$img" > "$file.tmp"
-    mv "$file.tmp" "$file"
+    local tmp
+    tmp=$(mktemp "$file.XXXXXX")
+    probe_kvm "$img" > "$tmp"
+    mv "$tmp" "$file"
   fi
   result=$(cat "$file")
   if [ "$result" = kvm ]; then
@@ -268,6 +285,7 @@ choose_accel() {
 # ---- one run: share directory, disks, test binaries -----------------------------
 prepare_run() {
   local img=$1 a i
+  case "$REPO" in *"'"* | *$'\n'*) die "the repository path cannot contain quotes or newlines: $REPO" ;; esac
   RUN=$(mktemp -d "${TMPDIR:-/tmp}/helios64-vm.XXXXXX")
   CLEANUP_DIRS+=("$RUN")
   mkdir -p "$RUN/share/bin" "$RUN/share/out" "$RUN/disks"
@@ -294,7 +312,7 @@ prepare_run() {
 build_tests() {
   local json=$RUN/cargo.json
   log "building the test binaries (cargo test -p helios64-vm-tests --features vm --no-run)"
-  (cd "$REPO" && "$CARGO" test -p helios64-vm-tests --features vm --no-run \
+  (cd "$REPO" && HELIOS64_VM_BUILD=1 "$CARGO" test -p helios64-vm-tests --features vm --no-run \
     --message-format=json-render-diagnostics) > "$json" ||
     die "cargo could not build the VM test suite"
   python3 - "$json" "$RUN/share/bin" << 'PY' >&2 || die "no test binaries to run"
@@ -316,6 +334,16 @@ for line in open(src):
 if not found:
     sys.exit("vm: cargo built no integration-test executable for helios64-vm-tests")
 PY
+  # A binary built without HELIOS64_VM_BUILD, or a filter that matches
+  # nothing, would "pass" with zero tests: refuse that here.
+  local bin list total=0
+  for bin in "$RUN"/share/bin/*; do
+    list=$("$bin" --list --format=terse "${TEST_ARGS[@]+"${TEST_ARGS[@]}"}" 2>&1) ||
+      die "the test binary rejects the arguments '${TEST_ARGS[*]}': $list"
+    total=$((total + $(grep -c ': test$' <<< "$list" || true)))
+  done
+  [ "$total" -gt 0 ] || die "no test to run (filter: ${TEST_ARGS[*]:-none})"
+  log "  $total test(s) selected"
 }
 
 # ---- boot -----------------------------------------------------------------------------
@@ -379,6 +407,16 @@ boot() {
     tail -n +1 -F --pid="$QPID" "$live" 2> /dev/null &
     tpid=$!
     CLEANUP_PIDS+=("$tpid")
+    # A KVM that cannot run the guest stops it with an "internal error" and
+    # leaves QEMU waiting forever: notice that instead of waiting for timeout.
+    while kill -0 "$QPID" 2> /dev/null; do
+      if grep -q 'KVM internal error' "$qerr" 2> /dev/null; then
+        log "KVM stopped the guest (internal error); try --accel=tcg"
+        kill -TERM "$QPID" 2> /dev/null || true
+        break
+      fi
+      sleep 1
+    done
     wait "$QPID" || qrc=$?
     # tail notices QEMU's exit within a second and prints what is left first.
     wait "$tpid" 2> /dev/null || true
@@ -397,11 +435,16 @@ boot() {
     fi
     rc=3
   fi
-  if [ "$rc" != 0 ]; then
+  if [ "$rc" = 3 ]; then
+    # The VM itself failed: the kernel's and the setup's last words matter.
     [ -s "$qerr" ] && { log "qemu stderr:"; sed 's/^/  /' "$qerr" >&2; }
     log "---- serial log tail ($serial) ----"
     tail -n 40 "$serial" >&2
     log "FAILED: $reason"
+  elif [ "$rc" != 0 ]; then
+    log "FAILED: $reason (kernel messages: $serial)"
+  elif [ "$MODE" = shell ]; then
+    log "shell session ended (serial log: $serial)"
   else
     log "PASSED (serial log: $serial)"
   fi

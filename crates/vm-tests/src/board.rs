@@ -126,6 +126,18 @@ pub const BOARD_SENSOR_HYST_MILLIDEGREES: i64 = 75_000;
 /// installs an equivalent rule.
 pub const THERMAL_BOARD_LINK: &str = "/dev/thermal-board";
 
+/// IIO `name` of the kernel's iio_dummy device, the VM's only IIO device.
+/// It is not shaped like the board's SARADC (whose battery channel is
+/// `in_voltage2_raw` with a shared `in_voltage_scale`): it proves the IIO
+/// sysfs read path against a real kernel, with fixed values.
+pub const IIO_DUMMY_NAME: &str = "iio_dummy";
+/// iio_dummy's `in_voltage0_raw`.
+pub const IIO_DUMMY_VOLTAGE0_RAW: i64 = 73;
+/// iio_dummy's `in_voltage0_offset`.
+pub const IIO_DUMMY_VOLTAGE0_OFFSET: i64 = 7;
+/// iio_dummy's `in_voltage0_scale`, as the kernel prints it.
+pub const IIO_DUMMY_VOLTAGE0_SCALE: &str = "0.001333";
+
 /// The mains supply. On the board this is `gpio-charger`; the VM has the
 /// kernel's `test_power` driver instead, which starts online.
 pub const MAINS_SUPPLY: &str = "test_ac";

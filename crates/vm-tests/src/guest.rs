@@ -97,6 +97,11 @@ impl Guest {
         self.fact("HELIOS64_VM_BOARD_HWMON").map(PathBuf::from)
     }
 
+    /// The iio_dummy device's directory (`/sys/bus/iio/devices/iio:deviceN`).
+    pub fn iio_dummy(&self) -> Result<PathBuf, Error> {
+        self.fact("HELIOS64_VM_IIO_DUMMY").map(PathBuf::from)
+    }
+
     /// PCI address of the AHCI controller holding the bays (e.g. `0000:00:08.0`).
     pub fn ahci_pci_address(&self) -> Result<&str, Error> {
         self.fact("HELIOS64_VM_AHCI_PCI")

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside the image chroot (mmdebstrap customize hook).
-# Debian's kernels leave GPIO_SIM, LEDS_USER (uleds), TEST_POWER and NETDEVSIM
-# unset. Build them out of tree from Debian's own linux-source of the exact
+# Debian's kernels leave GPIO_SIM, LEDS_USER (uleds), TEST_POWER, NETDEVSIM and
+# IIO_SIMPLE_DUMMY unset. Build them out of tree from Debian's own linux-source of the exact
 # installed kernel version, so they match the running kernel's ABI.
 # Also extracts an uncompressed vmlinux for a faster (PVH) boot.
 #   usage: chroot-extmods.sh <kernel-abi> <out-dir-for-vmlinux>
@@ -27,6 +27,9 @@ dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/linux-source-$SER.tar.xz" | 
     "linux-source-$SER/drivers/leds/uleds.c" \
     "linux-source-$SER/drivers/power/supply/test_power.c" \
     "linux-source-$SER/drivers/net/netdevsim/*" \
+    "linux-source-$SER/drivers/iio/industrialio-sw-device.c" \
+    "linux-source-$SER/drivers/iio/industrialio-configfs.c" \
+    "linux-source-$SER/drivers/iio/dummy/iio_simple_dummy.[ch]" \
     "linux-source-$SER/scripts/extract-vmlinux"
 rm -f "$deb"
 
@@ -35,6 +38,21 @@ cp "$SRC/drivers/gpio/gpio-sim.c" gpio-sim-main.c
 cp "$SRC/drivers/gpio/gpiolib.h" "$SRC/kernel/irq/irq_sim.c" \
    "$SRC/drivers/leds/uleds.c" "$SRC/drivers/power/supply/test_power.c" .
 cp "$SRC"/drivers/net/netdevsim/*.[ch] netdevsim/
+# iio_dummy (an IIO device with fixed channel values) needs the configfs
+# "software device" core, which Debian leaves unset, and IIO's configfs root,
+# which 6.1 leaves unset too: build whichever the kernel lacks. Events and
+# buffers stay off: the dummy's header stubs them out.
+cfg=/boot/config-$K
+has() { grep -q "^CONFIG_$1=[ym]" "$cfg"; }
+has IIO || { echo "chroot-extmods: $K has no IIO core; cannot build iio_dummy" >&2; exit 1; }
+iio_mods="iio_dummy"
+for core in IIO_SW_DEVICE:industrialio-sw-device IIO_CONFIGFS:industrialio-configfs; do
+  if ! has "${core%%:*}"; then
+    cp "$SRC/drivers/iio/${core#*:}.c" .
+    iio_mods="$iio_mods ${core#*:}"
+  fi
+done
+cp "$SRC"/drivers/iio/dummy/iio_simple_dummy.[ch] .
 # shellcheck disable=SC2016 # a make variable, not a shell one
 sed 's/obj-$(CONFIG_NETDEVSIM)/obj-m/' "$SRC/drivers/net/netdevsim/Makefile" > netdevsim/Kbuild
 
@@ -46,15 +64,19 @@ if ! grep -q 'generic_handle_irq(irqnum);' irq_sim.c; then
   echo "chroot-extmods: the irq_sim.c patch no longer applies to $K; update chroot-extmods.sh" >&2
   exit 1
 fi
-printf '%s\n' 'obj-m += gpio-sim.o uleds.o test_power.o netdevsim/' \
-  'gpio-sim-y := gpio-sim-main.o irq_sim.o' > Kbuild
+{
+  echo 'obj-m += gpio-sim.o uleds.o test_power.o netdevsim/'
+  echo 'gpio-sim-y := gpio-sim-main.o irq_sim.o'
+  for m in $iio_mods; do echo "obj-m += $m.o"; done
+  echo 'iio_dummy-y := iio_simple_dummy.o'
+} > Kbuild
 
 make -s -C "/lib/modules/$K/build" M="$E" modules -j"$(nproc)"
 
 dst="/lib/modules/$K/updates/helios64-vm"
 mkdir -p "$dst"
 find "$E" -name '*.ko' -exec cp {} "$dst/" \;
-for m in gpio-sim uleds test_power netdevsim; do
+for m in gpio-sim uleds test_power netdevsim $iio_mods; do
   [ -f "$dst/$m.ko" ] || { echo "chroot-extmods: $m.ko was not built" >&2; exit 1; }
 done
 depmod -a "$K"

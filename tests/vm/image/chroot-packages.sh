@@ -15,9 +15,15 @@ apt-get install -y -q --no-install-recommends -t "$BPO" smartmontools > /dev/nul
 # Only one kernel's headers are in the chroot, so DKMS builds exactly once.
 # No recommends: zfs-zed, zfs-initramfs and the ZFS test suite are not needed;
 # the tests drive the kernel module and the CLI.
-# -t: the ZFS userland libraries must come from the same suite as zfs-dkms.
-apt-get install -y -q --no-install-recommends -t "$ZSUITE" \
-  "zfs-dkms=$ZVER" "zfsutils-linux=$ZVER"
+# From backports, -t makes the ZFS userland libraries come from the same
+# suite as zfs-dkms. Not for bookworm itself: -t bookworm would rank
+# bookworm-updates and -security below it and clash with what is installed.
+if [ "$ZSUITE" = bookworm ]; then
+  apt-get install -y -q --no-install-recommends "zfs-dkms=$ZVER" "zfsutils-linux=$ZVER"
+else
+  apt-get install -y -q --no-install-recommends -t "$ZSUITE" \
+    "zfs-dkms=$ZVER" "zfsutils-linux=$ZVER"
+fi
 
 K=$(ls /lib/modules)
 found=$(find "/lib/modules/$K/updates/dkms" -name 'zfs.ko*' | head -n 1)

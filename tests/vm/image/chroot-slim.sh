@@ -7,7 +7,14 @@ set -eu
 K=$1
 export DEBIAN_FRONTEND=noninteractive
 
-apt-get purge -y -q zfs-dkms dkms "linux-headers-$K" zstd > /dev/null
+apt-get purge -y -q zfs-dkms dkms "linux-headers-$K" > /dev/null
+# Debian compresses modules with xz; under TCG every modprobe would pay for
+# decompressing them again, on every boot. Store them plain (the qcow2 image
+# is compressed anyway). After the DKMS purge, whose prerm removes its own
+# (compressed) files by name.
+find "/lib/modules/$K" -name '*.ko.xz' -exec xz -d {} +
+find "/lib/modules/$K" -name '*.ko.zst' -exec zstd -q -d --rm {} +
+apt-get purge -y -q zstd > /dev/null
 apt-get autoremove -y -q --purge > /dev/null
 apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/lib/dkms /usr/src/* \

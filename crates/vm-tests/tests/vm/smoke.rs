@@ -145,6 +145,16 @@ fn board_sensor_is_an_lm75_on_the_stub_bus() {
 }
 
 #[test]
+fn iio_dummy_reads_its_fixed_values() {
+    let guest = require_guest();
+    let dev = guest.iio_dummy().unwrap();
+    assert_eq!(read(dev.join("name")), board::IIO_DUMMY_NAME);
+    assert_eq!(read(dev.join("in_voltage0_raw")), board::IIO_DUMMY_VOLTAGE0_RAW.to_string());
+    assert_eq!(read(dev.join("in_voltage0_offset")), board::IIO_DUMMY_VOLTAGE0_OFFSET.to_string());
+    assert_eq!(read(dev.join("in_voltage0_scale")), board::IIO_DUMMY_VOLTAGE0_SCALE);
+}
+
+#[test]
 fn mains_supply_is_online() {
     require_guest();
     let ac = Path::new("/sys/class/power_supply").join(board::MAINS_SUPPLY);
@@ -253,4 +263,20 @@ fn ethtool_changes_lan_link_settings() {
     let nsim = fs::canonicalize(format!("/sys/class/net/{}/device", board::NETDEVSIM)).unwrap();
     assert!(nsim.to_string_lossy().contains("netdevsim"), "{}", nsim.display());
     run_ok("ethtool", &["-g", board::NETDEVSIM]);
+}
+
+#[test]
+fn lan1_and_the_sata_controller_have_their_own_irqs() {
+    let guest = require_guest();
+    let interrupts = read("/proc/interrupts");
+    let ahci = format!("ahci[{}]", guest.ahci_pci_address().unwrap());
+    for name in [board::LAN1, ahci.as_str()] {
+        let line = interrupts
+            .lines()
+            .find(|l| l.split_whitespace().last() == Some(name))
+            .unwrap_or_else(|| panic!("no IRQ named {name} in /proc/interrupts:\n{interrupts}"));
+        let irq = line.split(':').next().unwrap().trim();
+        assert!(irq.parse::<u32>().is_ok(), "{line}");
+        assert!(Path::new(&format!("/proc/irq/{irq}/smp_affinity")).exists(), "{line}");
+    }
 }
