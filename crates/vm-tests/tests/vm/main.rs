@@ -18,6 +18,7 @@ mod smoke;
 mod zfs_cli_json;
 mod zfs_pool;
 mod zfs_pyzfs;
+mod zfs_pyzfs_holds;
 mod zfs_scrub;
 mod zfs_snapshots;
 mod zfs_status;
