@@ -324,7 +324,7 @@ impl ScanFunction {
 pub enum ScanState {
     /// `DSS_NONE`.
     None,
-    /// `DSS_SCANNING`: running or paused (see [`ScanStats::is_paused`]).
+    /// `DSS_SCANNING`: running or paused (see [`crate::ScanStats::is_paused`]).
     Scanning,
     /// `DSS_FINISHED`.
     Finished,
