@@ -352,6 +352,9 @@ impl ZfsError {
         match self {
             ZfsError::Errno { errno, .. } => ErrorKind::from_errno(*errno),
             ZfsError::Libzfs { error, .. } => ErrorKind::from_libzfs(error.code),
+            // 127: "command not found" from a wrapper, `env` or a shell (and
+            // how qemu-user reports a failed exec).
+            ZfsError::Command { status: Some(127), .. } => ErrorKind::NotFound,
             ZfsError::Command { stderr, .. } => kind_from_stderr(stderr),
             ZfsError::Spawn { source, .. } | ZfsError::Io { source, .. } => match source.kind() {
                 io::ErrorKind::NotFound => ErrorKind::NotFound,
