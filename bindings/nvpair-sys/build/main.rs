@@ -1,0 +1,73 @@
+//! Build script: finds OpenZFS (see `discover.rs`), generates the libnvpair
+//! bindings into `OUT_DIR`, links `libnvpair`, and publishes what it found as
+//! `links` metadata so `zfs-core-sys`, `libzfs-sys` and safe crates reuse the
+//! same headers, version and cfgs (`DEP_NVPAIR_INCLUDE`, `DEP_NVPAIR_VERSION`,
+//! `DEP_NVPAIR_CFGS`, `DEP_NVPAIR_KNOWN_CFGS`).
+
+// Cargo reads its instructions from a build script's standard output.
+#![allow(clippy::print_stdout)]
+
+mod discover;
+
+use std::env;
+use std::error::Error;
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let install = discover::discover()?;
+    let out = PathBuf::from(env::var("OUT_DIR")?);
+
+    for cfg in discover::known_cfgs() {
+        println!("cargo:rustc-check-cfg=cfg({cfg})");
+    }
+    let cfgs = install.version.cfgs();
+    for cfg in &cfgs {
+        println!("cargo:rustc-cfg={cfg}");
+    }
+
+    if env::var_os("DOCS_RS").is_none() {
+        for dir in &install.lib_dirs {
+            println!("cargo:rustc-link-search=native={}", dir.display());
+        }
+        println!("cargo:rustc-link-lib=dylib=nvpair");
+    }
+
+    let include = env::join_paths(&install.include_dirs)?;
+    println!("cargo:include={}", include.to_string_lossy());
+    println!("cargo:version={}", install.version);
+    println!("cargo:cfgs={}", cfgs.join(","));
+    println!("cargo:known_cfgs={}", discover::known_cfgs().join(","));
+    println!("cargo:origin={}", install.origin);
+    println!("cargo:rustc-env=HELIOS64_ZFS_HEADERS_VERSION={}", install.version);
+
+    let bindings = bindgen::Builder::default()
+        .header_contents("nvpair-sys.h", "#include <libnvpair.h>\n")
+        .clang_args(install.include_dirs.iter().map(|d| format!("-I{}", d.display())))
+        // libspl (like the OpenZFS build itself) expects the GNU/LFS64 declarations.
+        .clang_arg("-D_GNU_SOURCE")
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+        .allowlist_function("nvlist_.*|nvpair_.*|fnvlist_.*|fnvpair_.*")
+        .allowlist_type("nvlist_t|nvpair_t|data_type_t|boolean_t|hrtime_t|uint_t|uchar_t")
+        .allowlist_var("NV_UNIQUE_NAME.*|NV_ENCODE_.*|NV_VERSION|NV_FLAG_.*")
+        // The allocator hooks take a va_list; the printers take FILE* and a
+        // regex_t; none of them are needed and all of them drag in
+        // platform-specific types.
+        .blocklist_function(
+            "nvlist_print.*|nvlist_prt.*|nvpair_value_match.*|dump_nvlist|nvlist_x.*|\
+             nvlist_lookup_nv_alloc|nv_alloc_.*",
+        )
+        .blocklist_type(
+            "nv_alloc.*|nvlist_prtctl.*|FILE|_IO_.*|va_list|__va_list_tag|__builtin_va_list",
+        )
+        // Constants, never Rust enums: a value the headers did not list (a
+        // newer library) must not be undefined behaviour.
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .prepend_enum_name(false)
+        .use_core()
+        .derive_debug(true)
+        .layout_tests(true)
+        .generate_comments(true)
+        .generate()?;
+    bindings.write_to_file(out.join("bindings.rs"))?;
+    Ok(())
+}

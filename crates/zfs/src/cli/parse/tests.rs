@@ -1,0 +1,274 @@
+//! Parser rules on small literal documents shaped like OpenZFS 2.3's
+//! output (see `status_callback_json` and `vdev_stats_nvlist` in
+//! `cmd/zpool/zpool_main.c`). Whole real outputs are tested in
+//! `tests/cli_fixtures.rs` against `fixtures/zfs/`.
+
+use super::*;
+use crate::error::ErrorKind;
+
+const HEADER: &str =
+    r#""output_version": {"command": "zpool status", "vers_major": 0, "vers_minor": 1}"#;
+
+fn status_doc(pool_body: &str) -> String {
+    format!(r#"{{{HEADER}, "pools": {{"tank": {{{pool_body}}}}}}}"#)
+}
+
+fn leaf(name: &str, extra: &str) -> String {
+    format!(
+        r#""{name}": {{"name": "{name}", "vdev_type": "file", "guid": 11, "path": "{name}",
+        "class": "normal", "state": "ONLINE", "read_errors": 0, "write_errors": 0,
+        "checksum_errors": 0, "slow_ios": 0{extra}}}"#
+    )
+}
+
+fn pool_with(children: &str, rest: &str) -> String {
+    status_doc(&format!(
+        r#""name": "tank", "state": "ONLINE", "pool_guid": 42, "txg": 7,
+        "spa_version": 5000, "zpl_version": 5,
+        "vdevs": {{"tank": {{"name": "tank", "vdev_type": "root", "guid": 42,
+            "class": "normal", "state": "ONLINE", "alloc_space": 100, "total_space": 1000,
+            "read_errors": 0, "write_errors": 0, "checksum_errors": 0,
+            "vdevs": {{{children}}}}}}}{rest}"#
+    ))
+}
+
+#[test]
+fn vdevs_keep_configuration_order() {
+    // Lexical order would put mirror-10 before mirror-2.
+    let children = ["mirror-2", "mirror-10", "mirror-1"]
+        .iter()
+        .map(|m| {
+            format!(
+                r#""{m}": {{"name": "{m}", "vdev_type": "mirror", "guid": 5, "class": "normal",
+                "state": "ONLINE", "read_errors": 0, "write_errors": 0, "checksum_errors": 0,
+                "vdevs": {{{}, {}}}}}"#,
+                leaf(&format!("/f/{m}a"), ""),
+                leaf(&format!("/f/{m}b"), "")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let s = parse_status(&pool_with(&children, ""), "tank").unwrap();
+    let names: Vec<&str> = s.root.children.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["mirror-2", "mirror-10", "mirror-1"]);
+    assert_eq!(s.root.children[1].children[1].name, "/f/mirror-10b");
+    assert_eq!(s.root.leaves().len(), 6);
+    assert_eq!(s.root.space, Some(VdevSpace { allocated: 100, total: 1000 }));
+    // Interior vdevs have no slow_ios in zpool status; leaves do.
+    assert_eq!(s.root.children[0].slow_ios, None);
+    assert_eq!(s.root.children[0].children[0].slow_ios, Some(0));
+    // Zero space is omitted by zpool status and reads as zero.
+    assert_eq!(s.root.children[0].space, Some(VdevSpace::default()));
+    assert_eq!(s.state, None);
+    assert_eq!(s.scan, None);
+    assert_eq!(s.error_count, None);
+}
+
+#[test]
+fn spares_are_avail_or_inuse_without_counters() {
+    let spares = r#", "spares": {
+        "/f/s1": {"name": "/f/s1", "vdev_type": "file", "guid": 1, "path": "/f/s1",
+                  "class": "spare", "state": "AVAIL"},
+        "/f/s2": {"name": "/f/s2", "vdev_type": "file", "guid": 2, "path": "/f/s2",
+                  "class": "spare", "state": "INUSE", "used_by": "other"}}"#;
+    let s = parse_status(&pool_with(&leaf("/f/a", ""), spares), "tank").unwrap();
+    assert_eq!(s.spares.len(), 2);
+    assert_eq!((s.spares[0].state, s.spares[0].aux), (VdevState::Online, None));
+    assert_eq!((s.spares[1].state, s.spares[1].aux), (VdevState::Online, Some(VdevAux::Spared)));
+    assert!(s.spares.iter().all(|v| v.errors.is_none() && v.space.is_none()));
+}
+
+#[test]
+fn degraded_vdev_with_aux_and_counters() {
+    let bad = leaf("/f/b", r#", "aux": "ERR_EXCEEDED""#)
+        .replace(r#""state": "ONLINE""#, r#""state": "FAULTED""#)
+        .replace(r#""checksum_errors": 0"#, r#""checksum_errors": 4223"#);
+    let body = pool_with(
+        &format!("{}, {bad}", leaf("/f/a", "")),
+        r#", "error_count": 0,
+        "msgid": "ZFS-8000-9P", "status": "One or more devices ...", "action": "Replace ...""#,
+    )
+    .replace(r#""name": "tank", "state": "ONLINE""#, r#""name": "tank", "state": "DEGRADED""#);
+    let s = parse_status(&body, "tank").unwrap();
+    assert_eq!(s.health, Health::Degraded);
+    assert_eq!(s.msgid.as_deref(), Some("ZFS-8000-9P"));
+    assert_eq!(s.error_count, Some(0));
+    let b = &s.root.children[1];
+    assert_eq!(
+        (b.state, b.aux, b.health()),
+        (VdevState::Faulted, Some(VdevAux::ErrExceeded), Health::Faulted)
+    );
+    assert_eq!(b.errors.map(|e| e.checksum), Some(4223));
+}
+
+#[test]
+fn scan_stats_and_classes() {
+    let rest = r#", "scan_stats": {"function": "SCRUB", "state": "SCANNING",
+        "start_time": 1700000000, "end_time": 0, "to_examine": 1000, "examined": 500,
+        "skipped": 0, "processed": 0, "errors": 0, "bytes_per_scan": 500,
+        "pass_start": 1700000000, "scrub_pause": 1700000100, "scrub_spent_paused": 0,
+        "issued_bytes_per_scan": 400, "issued": 400},
+        "logs": {"/f/log": {"name": "/f/log", "vdev_type": "file", "guid": 3,
+            "class": "logs", "state": "ONLINE", "read_errors": 0, "write_errors": 0,
+            "checksum_errors": 0, "slow_ios": 0}},
+        "l2cache": {"/f/cache": {"name": "/f/cache", "vdev_type": "file", "guid": 4,
+            "class": "l2cache", "state": "ONLINE", "read_errors": 0, "write_errors": 0,
+            "checksum_errors": 0, "slow_ios": 0}},
+        "error_count": 2"#;
+    let s = parse_status(&pool_with(&leaf("/f/a", ""), rest), "tank").unwrap();
+    let scan = s.scan.unwrap();
+    assert_eq!((scan.function, scan.state), (ScanFunction::Scrub, ScanState::Scanning));
+    assert!(scan.is_paused());
+    assert_eq!((scan.examined, scan.issued, scan.skipped), (500, 400, Some(0)));
+    assert_eq!(s.logs.len(), 1);
+    assert_eq!(s.l2cache[0].name, "/f/cache");
+    assert!(s.special.is_empty() && s.dedup.is_empty());
+    assert_eq!(s.error_count, Some(2));
+    assert_eq!(s.all_vdevs().len(), 4);
+}
+
+#[test]
+fn numbers_may_be_strings_without_json_int() {
+    let body =
+        pool_with(&leaf("/f/a", ""), "").replace(r#""pool_guid": 42"#, r#""pool_guid": "42""#);
+    assert_eq!(parse_status(&body, "tank").unwrap().guid, 42);
+    let bad = pool_with(&leaf("/f/a", ""), "").replace(r#""txg": 7"#, r#""txg": "7K""#);
+    let err = parse_status(&bad, "tank").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Malformed);
+    assert!(err.to_string().contains(r#"txg is "7K""#), "{err}");
+}
+
+#[test]
+fn structural_errors_name_the_pool_and_the_problem() {
+    let err = parse_status(&pool_with(&leaf("/f/a", ""), ""), "other").unwrap_err();
+    assert_eq!(err.to_string(), "malformed zpool status JSON for other: pool not in output");
+
+    let unknown = pool_with(&leaf("/f/a", ""), "").replace(
+        r#""state": "ONLINE", "read_errors": 0, "write_errors": 0,
+        "checksum_errors": 0, "slow_ios": 0"#,
+        r#""state": "WEIRD", "read_errors": 0, "write_errors": 0,
+        "checksum_errors": 0, "slow_ios": 0"#,
+    );
+    let err = parse_status(&unknown, "tank").unwrap_err();
+    assert!(err.to_string().contains(r#"tank vdev /f/a: unknown state "WEIRD""#), "{err}");
+
+    let no_counters = pool_with(&leaf("/f/a", "").replace(r#""read_errors": 0, "#, ""), "");
+    assert!(parse_status(&no_counters, "tank").unwrap_err().to_string().contains("no read_errors"));
+
+    let v1 = pool_with(&leaf("/f/a", ""), "").replace(r#""vers_major": 0"#, r#""vers_major": 1"#);
+    assert!(
+        parse_status(&v1, "tank").unwrap_err().to_string().contains("unsupported output_version")
+    );
+
+    assert_eq!(parse_status("not json", "tank").unwrap_err().kind(), ErrorKind::Malformed);
+    assert_eq!(parse_status("", "tank").unwrap_err().kind(), ErrorKind::Malformed);
+}
+
+#[test]
+fn pool_space_and_list() {
+    let get = r#"{"output_version": {"command": "zpool get", "vers_major": 0, "vers_minor": 1},
+      "pools": {"tank": {"name": "tank", "type": "POOL", "state": "ONLINE", "pool_guid": 42,
+        "txg": 7, "spa_version": 5000, "zpl_version": 5, "properties": {
+          "size": {"value": 1000, "source": {"type": "NONE", "data": "-"}},
+          "allocated": {"value": 250, "source": {"type": "NONE", "data": "-"}},
+          "free": {"value": 750, "source": {"type": "NONE", "data": "-"}},
+          "capacity": {"value": 25, "source": {"type": "NONE", "data": "-"}},
+          "fragmentation": {"value": "-", "source": {"type": "NONE", "data": "-"}}}}}}"#;
+    let space = parse_pool_space(get, "tank").unwrap();
+    assert_eq!(
+        space,
+        PoolSpace {
+            size: 1000,
+            allocated: 250,
+            free: 750,
+            capacity_percent: 25,
+            fragmentation_percent: None
+        }
+    );
+
+    let list = get.replace(r#""command": "zpool get""#, r#""command": "zpool list""#).replace(
+        r#""properties": {"#,
+        r#""properties": {"health": {"value": "ONLINE", "source": {"type": "NONE", "data": "-"}},"#,
+    );
+    let pools = parse_pool_list(&list).unwrap();
+    assert_eq!(pools.len(), 1);
+    assert_eq!(
+        (pools[0].name.as_str(), pools[0].guid, pools[0].health),
+        ("tank", 42, Health::Online)
+    );
+    assert_eq!(pools[0].space, space);
+}
+
+#[test]
+fn snapshots_children_properties_holds() {
+    let list = r#"{"output_version": {"command": "zfs list", "vers_major": 0, "vers_minor": 1},
+      "datasets": {
+        "tank/fs@b": {"name": "tank/fs@b", "type": "SNAPSHOT", "pool": "tank", "createtxg": 20,
+          "dataset": "tank/fs", "snapshot_name": "b", "properties": {
+            "createtxg": {"value": 20, "source": {"type": "NONE", "data": "-"}},
+            "creation": {"value": 1700000020, "source": {"type": "NONE", "data": "-"}},
+            "used": {"value": 0, "source": {"type": "NONE", "data": "-"}},
+            "userrefs": {"value": 1, "source": {"type": "NONE", "data": "-"}}}},
+        "tank/fs@a": {"name": "tank/fs@a", "type": "SNAPSHOT", "pool": "tank", "createtxg": 10,
+          "dataset": "tank/fs", "snapshot_name": "a", "properties": {
+            "createtxg": {"value": "10", "source": {"type": "NONE", "data": "-"}},
+            "creation": {"value": "1700000010", "source": {"type": "NONE", "data": "-"}},
+            "used": {"value": "4096", "source": {"type": "NONE", "data": "-"}},
+            "userrefs": {"value": "0", "source": {"type": "NONE", "data": "-"}}}}}}"#;
+    let snaps = parse_snapshots(list, "tank/fs").unwrap();
+    assert_eq!(
+        snaps.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["tank/fs@a", "tank/fs@b"]
+    );
+    assert_eq!(
+        snaps[0],
+        Snapshot {
+            name: "tank/fs@a".into(),
+            createtxg: 10,
+            creation: 1_700_000_010,
+            used: 4096,
+            userrefs: 0
+        }
+    );
+
+    let children = r#"{"output_version": {"command": "zfs list", "vers_major": 0, "vers_minor": 1},
+      "datasets": {
+        "tank": {"name": "tank", "type": "FILESYSTEM", "pool": "tank", "createtxg": "1", "properties": {}},
+        "tank/vol": {"name": "tank/vol", "type": "VOLUME", "pool": "tank", "createtxg": "9", "properties": {}},
+        "tank/a": {"name": "tank/a", "type": "FILESYSTEM", "pool": "tank", "createtxg": "5", "properties": {}}}}"#;
+    let kids = parse_children(children, "tank").unwrap();
+    assert_eq!(
+        kids,
+        [
+            Dataset { name: "tank/a".into(), kind: DatasetKind::Filesystem },
+            Dataset { name: "tank/vol".into(), kind: DatasetKind::Volume },
+        ]
+    );
+
+    let get = r#"{"output_version": {"command": "zfs get", "vers_major": 0, "vers_minor": 1},
+      "datasets": {"tank/a": {"name": "tank/a", "type": "FILESYSTEM", "pool": "tank", "createtxg": "5",
+        "properties": {
+          "compression": {"value": "lz4", "source": {"type": "INHERITED", "data": "tank"}},
+          "used": {"value": "24576", "source": {"type": "NONE", "data": "-"}},
+          "atime": {"value": "off", "source": {"type": "LOCAL", "data": "-"}},
+          "recordsize": {"value": "131072", "source": {"type": "DEFAULT", "data": "-"}},
+          "helios64:policy": {"value": "daily", "source": {"type": "LOCAL", "data": "-"}}}}}}"#;
+    let props = parse_properties(get, "tank/a").unwrap();
+    assert_eq!(
+        props["compression"],
+        Property { value: "lz4".into(), source: PropertySource::Inherited { from: "tank".into() } }
+    );
+    assert_eq!(props["used"].source, PropertySource::None);
+    assert_eq!(props["recordsize"].source, PropertySource::Default);
+    assert_eq!(props["helios64:policy"].value, "daily");
+    assert!(parse_properties(get, "tank/b").is_err());
+
+    let holds =
+        parse_holds("tank/fs@a\tkeep\t1700000100\ntank/fs@a\tbackup\t1700000200\n", "tank/fs@a")
+            .unwrap();
+    assert_eq!(holds.get("keep"), Some(&1_700_000_100));
+    assert_eq!(holds.len(), 2);
+    assert!(parse_holds("", "tank/fs@a").unwrap().is_empty());
+    assert!(parse_holds("tank/fs@a\tkeep\n", "tank/fs@a").is_err());
+    assert!(parse_holds("tank/fs@b\tkeep\t1\n", "tank/fs@a").is_err());
+}

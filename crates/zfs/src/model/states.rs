@@ -1,0 +1,444 @@
+//! Pool, vdev and scan states, with the names `zpool status` prints
+//! (the tables in `cmd/zpool/zpool_main.c`) and the numbers of the C enums.
+
+use std::fmt;
+
+/// A pool's health as `zpool status` and `zpool list` show it
+/// (`zpool_get_state_str`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Health {
+    /// All devices working.
+    Online,
+    /// Redundancy lost but data available.
+    Degraded,
+    /// Unusable: too many devices failed, or corrupt metadata.
+    Faulted,
+    /// Taken offline by the administrator.
+    Offline,
+    /// Devices cannot be opened.
+    Unavail,
+    /// Devices were physically removed.
+    Removed,
+    /// The pool was split off from another.
+    Split,
+    /// I/O suspended after failures (`failmode=wait`/`continue`).
+    Suspended,
+    /// `zpool_state_to_name` fell through ("UNKNOWN").
+    Unknown,
+}
+
+impl Health {
+    /// The name `zpool status` prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Online => "ONLINE",
+            Health::Degraded => "DEGRADED",
+            Health::Faulted => "FAULTED",
+            Health::Offline => "OFFLINE",
+            Health::Unavail => "UNAVAIL",
+            Health::Removed => "REMOVED",
+            Health::Split => "SPLIT",
+            Health::Suspended => "SUSPENDED",
+            Health::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// Parses a name `zpool` prints.
+    pub fn from_name(name: &str) -> Option<Health> {
+        Some(match name {
+            "ONLINE" => Health::Online,
+            "DEGRADED" => Health::Degraded,
+            "FAULTED" => Health::Faulted,
+            "OFFLINE" => Health::Offline,
+            "UNAVAIL" => Health::Unavail,
+            "REMOVED" => Health::Removed,
+            "SPLIT" => Health::Split,
+            "SUSPENDED" => Health::Suspended,
+            "UNKNOWN" => Health::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// `zpool_state_to_name(state, aux)`: what a vdev's state and aux
+    /// amount to.
+    pub fn of_vdev(state: VdevState, aux: Option<VdevAux>) -> Health {
+        match state {
+            VdevState::Closed | VdevState::Offline => Health::Offline,
+            VdevState::Removed => Health::Removed,
+            VdevState::CantOpen => match aux {
+                Some(VdevAux::CorruptData | VdevAux::BadLog) => Health::Faulted,
+                Some(VdevAux::SplitPool) => Health::Split,
+                _ => Health::Unavail,
+            },
+            VdevState::Faulted => Health::Faulted,
+            VdevState::Degraded => Health::Degraded,
+            VdevState::Online => Health::Online,
+            VdevState::Unknown | VdevState::Other(_) => Health::Unknown,
+        }
+    }
+}
+
+impl fmt::Display for Health {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A raw vdev state (`vdev_state_t`), as the `state` of a vdev in
+/// `zpool status -j`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VdevState {
+    /// `VDEV_STATE_UNKNOWN`: not yet opened.
+    Unknown,
+    /// `VDEV_STATE_CLOSED`.
+    Closed,
+    /// `VDEV_STATE_OFFLINE`.
+    Offline,
+    /// `VDEV_STATE_REMOVED`.
+    Removed,
+    /// `VDEV_STATE_CANT_OPEN`: see the aux for why.
+    CantOpen,
+    /// `VDEV_STATE_FAULTED`.
+    Faulted,
+    /// `VDEV_STATE_DEGRADED`.
+    Degraded,
+    /// `VDEV_STATE_HEALTHY` (printed "ONLINE").
+    Online,
+    /// A value newer than this crate.
+    Other(u64),
+}
+
+const VDEV_STATE_NAMES: [&str; 8] =
+    ["UNKNOWN", "CLOSED", "OFFLINE", "REMOVED", "CANT_OPEN", "FAULTED", "DEGRADED", "ONLINE"];
+
+impl VdevState {
+    /// From the `vs_state` number (`vdev_state_t` is the same in 2.1–2.4).
+    pub fn from_raw(v: u64) -> VdevState {
+        match v {
+            0 => VdevState::Unknown,
+            1 => VdevState::Closed,
+            2 => VdevState::Offline,
+            3 => VdevState::Removed,
+            4 => VdevState::CantOpen,
+            5 => VdevState::Faulted,
+            6 => VdevState::Degraded,
+            7 => VdevState::Online,
+            other => VdevState::Other(other),
+        }
+    }
+
+    /// The number, inverse of [`VdevState::from_raw`].
+    pub fn to_raw(self) -> u64 {
+        match self {
+            VdevState::Unknown => 0,
+            VdevState::Closed => 1,
+            VdevState::Offline => 2,
+            VdevState::Removed => 3,
+            VdevState::CantOpen => 4,
+            VdevState::Faulted => 5,
+            VdevState::Degraded => 6,
+            VdevState::Online => 7,
+            VdevState::Other(v) => v,
+        }
+    }
+
+    /// Parses the name `zpool status -j` prints.
+    pub fn from_name(name: &str) -> Option<VdevState> {
+        VDEV_STATE_NAMES.iter().position(|n| *n == name).map(|i| VdevState::from_raw(i as u64))
+    }
+}
+
+/// Why a vdev is in its state (`vdev_aux_t`, unchanged from 2.1 to 2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[allow(missing_docs, reason = "one variant per VDEV_AUX_* constant, named after it")]
+pub enum VdevAux {
+    OpenFailed,
+    CorruptData,
+    NoReplicas,
+    BadGuidSum,
+    TooSmall,
+    BadLabel,
+    VersionNewer,
+    VersionOlder,
+    UnsupFeat,
+    Spared,
+    ErrExceeded,
+    IoFailure,
+    BadLog,
+    External,
+    SplitPool,
+    BadAshift,
+    ExternalPersist,
+    Active,
+    ChildrenOffline,
+    AshiftTooBig,
+    /// A value newer than this crate.
+    Other(u64),
+}
+
+/// `vdev_aux_str` in `zpool_main.c`, indexed by value; index 0 is "NONE".
+const VDEV_AUX_NAMES: [&str; 21] = [
+    "NONE",
+    "OPEN_FAILED",
+    "CORRUPT_DATA",
+    "NO_REPLICAS",
+    "BAD_GUID_SUM",
+    "TOO_SMALL",
+    "BAD_LABEL",
+    "VERSION_NEWER",
+    "VERSION_OLDER",
+    "UNSUP_FEAT",
+    "SPARED",
+    "ERR_EXCEEDED",
+    "IO_FAILURE",
+    "BAD_LOG",
+    "EXTERNAL",
+    "SPLIT_POOL",
+    "BAD_ASHIFT",
+    "EXTERNAL_PERSIST",
+    "ACTIVE",
+    "CHILDREN_OFFLINE",
+    "ASHIFT_TOO_BIG",
+];
+
+impl VdevAux {
+    /// From the `vs_aux` number; `None` for `VDEV_AUX_NONE`.
+    pub fn from_raw(v: u64) -> Option<VdevAux> {
+        use VdevAux::*;
+        Some(match v {
+            0 => return None,
+            1 => OpenFailed,
+            2 => CorruptData,
+            3 => NoReplicas,
+            4 => BadGuidSum,
+            5 => TooSmall,
+            6 => BadLabel,
+            7 => VersionNewer,
+            8 => VersionOlder,
+            9 => UnsupFeat,
+            10 => Spared,
+            11 => ErrExceeded,
+            12 => IoFailure,
+            13 => BadLog,
+            14 => External,
+            15 => SplitPool,
+            16 => BadAshift,
+            17 => ExternalPersist,
+            18 => Active,
+            19 => ChildrenOffline,
+            20 => AshiftTooBig,
+            other => Other(other),
+        })
+    }
+
+    /// Parses the name `zpool status -j` prints ("NONE" gives `Ok(None)`).
+    pub fn from_name(name: &str) -> Option<Option<VdevAux>> {
+        VDEV_AUX_NAMES.iter().position(|n| *n == name).map(|i| VdevAux::from_raw(i as u64))
+    }
+
+    /// The name `zpool status -j` prints.
+    pub fn as_str(self) -> &'static str {
+        let idx = (1..VDEV_AUX_NAMES.len() as u64).find(|&i| VdevAux::from_raw(i) == Some(self));
+        idx.map_or("UNKNOWN", |i| VDEV_AUX_NAMES[i as usize])
+    }
+}
+
+/// A pool's import state (`pool_state_t`). Only the native backend can see
+/// it; `zpool status -j` reports health only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[allow(missing_docs, reason = "one variant per POOL_STATE_* constant, named after it")]
+pub enum PoolState {
+    Active,
+    Exported,
+    Destroyed,
+    Spare,
+    L2cache,
+    Uninitialized,
+    Unavail,
+    PotentiallyActive,
+    /// A value newer than this crate.
+    Other(u64),
+}
+
+impl PoolState {
+    /// From `zpool_get_state()` (`pool_state_t`, unchanged from 2.1 to 2.4).
+    pub fn from_raw(v: u64) -> PoolState {
+        use PoolState::*;
+        match v {
+            0 => Active,
+            1 => Exported,
+            2 => Destroyed,
+            3 => Spare,
+            4 => L2cache,
+            5 => Uninitialized,
+            6 => Unavail,
+            7 => PotentiallyActive,
+            other => Other(other),
+        }
+    }
+}
+
+/// What a scan does (`pool_scan_func_t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScanFunction {
+    /// `POOL_SCAN_NONE`.
+    None,
+    /// `POOL_SCAN_SCRUB`.
+    Scrub,
+    /// `POOL_SCAN_RESILVER`.
+    Resilver,
+    /// `POOL_SCAN_ERRORSCRUB` (2.2+).
+    ErrorScrub,
+    /// A value newer than this crate.
+    Other(u64),
+}
+
+const SCAN_FUNC_NAMES: [&str; 4] = ["NONE", "SCRUB", "RESILVER", "ERRORSCRUB"];
+
+impl ScanFunction {
+    /// From the `pss_func` number.
+    pub fn from_raw(v: u64) -> ScanFunction {
+        match v {
+            0 => ScanFunction::None,
+            1 => ScanFunction::Scrub,
+            2 => ScanFunction::Resilver,
+            3 => ScanFunction::ErrorScrub,
+            other => ScanFunction::Other(other),
+        }
+    }
+
+    /// Parses the name `zpool status -j` prints.
+    pub fn from_name(name: &str) -> Option<ScanFunction> {
+        SCAN_FUNC_NAMES.iter().position(|n| *n == name).map(|i| ScanFunction::from_raw(i as u64))
+    }
+}
+
+/// Where a scan is (`dsl_scan_state_t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScanState {
+    /// `DSS_NONE`.
+    None,
+    /// `DSS_SCANNING`: running or paused (see [`crate::ScanStats::is_paused`]).
+    Scanning,
+    /// `DSS_FINISHED`.
+    Finished,
+    /// `DSS_CANCELED`.
+    Canceled,
+    /// `DSS_ERRORSCRUBBING` (2.2+).
+    ErrorScrubbing,
+    /// A value newer than this crate.
+    Other(u64),
+}
+
+const SCAN_STATE_NAMES: [&str; 5] = ["NONE", "SCANNING", "FINISHED", "CANCELED", "ERRORSCRUBBING"];
+
+impl ScanState {
+    /// From the `pss_state` number.
+    pub fn from_raw(v: u64) -> ScanState {
+        match v {
+            0 => ScanState::None,
+            1 => ScanState::Scanning,
+            2 => ScanState::Finished,
+            3 => ScanState::Canceled,
+            4 => ScanState::ErrorScrubbing,
+            other => ScanState::Other(other),
+        }
+    }
+
+    /// Parses the name `zpool status -j` prints.
+    pub fn from_name(name: &str) -> Option<ScanState> {
+        SCAN_STATE_NAMES.iter().position(|n| *n == name).map(|i| ScanState::from_raw(i as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ScanStats;
+
+    #[test]
+    fn vdev_health_follows_zpool_state_to_name() {
+        use VdevState::*;
+        assert_eq!(Health::of_vdev(Online, None), Health::Online);
+        assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::CorruptData)), Health::Faulted);
+        assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::BadLog)), Health::Faulted);
+        assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::SplitPool)), Health::Split);
+        assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::OpenFailed)), Health::Unavail);
+        assert_eq!(Health::of_vdev(Closed, None), Health::Offline);
+        assert_eq!(Health::of_vdev(Other(99), None), Health::Unknown);
+    }
+
+    #[test]
+    fn names_and_numbers_agree() {
+        for v in 0..8 {
+            let s = VdevState::from_raw(v);
+            assert_eq!(VdevState::from_name(VDEV_STATE_NAMES[v as usize]), Some(s));
+            assert_eq!(s.to_raw(), v);
+        }
+        for (i, name) in VDEV_AUX_NAMES.iter().enumerate() {
+            let aux = VdevAux::from_raw(i as u64);
+            assert_eq!(VdevAux::from_name(name), Some(aux));
+            if let Some(a) = aux {
+                assert_eq!(a.as_str(), *name);
+            }
+        }
+        assert_eq!(VdevAux::from_name("BOGUS"), None);
+        assert_eq!(ScanFunction::from_name("ERRORSCRUB"), Some(ScanFunction::ErrorScrub));
+        assert_eq!(ScanState::from_name("CANCELED"), Some(ScanState::Canceled));
+        assert_eq!(Health::from_name("SUSPENDED"), Some(Health::Suspended));
+        assert_eq!(Health::from_name("HEALTHY"), None);
+    }
+
+    #[test]
+    fn numbers_match_the_compiled_headers() {
+        use zfs_core_sys as z;
+        assert_eq!(VdevState::from_raw(u64::from(z::VDEV_STATE_HEALTHY)), VdevState::Online);
+        assert_eq!(VdevState::from_raw(u64::from(z::VDEV_STATE_CANT_OPEN)), VdevState::CantOpen);
+        assert_eq!(
+            VdevAux::from_raw(u64::from(z::VDEV_AUX_ASHIFT_TOO_BIG)),
+            Some(VdevAux::AshiftTooBig)
+        );
+        assert_eq!(VdevAux::from_raw(u64::from(z::VDEV_AUX_SPARED)), Some(VdevAux::Spared));
+        assert_eq!(
+            PoolState::from_raw(u64::from(z::POOL_STATE_POTENTIALLY_ACTIVE)),
+            PoolState::PotentiallyActive
+        );
+        assert_eq!(
+            ScanFunction::from_raw(u64::from(z::POOL_SCAN_RESILVER)),
+            ScanFunction::Resilver
+        );
+        assert_eq!(ScanState::from_raw(u64::from(z::DSS_CANCELED)), ScanState::Canceled);
+    }
+
+    #[test]
+    fn paused_and_running_are_exclusive() {
+        let mut s = ScanStats {
+            function: ScanFunction::Scrub,
+            state: ScanState::Scanning,
+            start_time: 1,
+            end_time: 0,
+            to_examine: 10,
+            examined: 5,
+            skipped: Some(0),
+            processed: 0,
+            errors: 0,
+            pass_examined: 5,
+            pass_start: 1,
+            pass_scrub_pause: 0,
+            pass_scrub_spent_paused: 0,
+            pass_issued: 5,
+            issued: 5,
+        };
+        assert!(s.is_running() && !s.is_paused());
+        s.pass_scrub_pause = 7;
+        assert!(!s.is_running() && s.is_paused());
+        s.state = ScanState::Finished;
+        assert!(!s.is_running() && !s.is_paused());
+    }
+}
