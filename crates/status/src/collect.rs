@@ -36,7 +36,8 @@ pub(crate) fn collect(root: &Root) -> BoxStatus {
     let fans = r.read(Section::Fans, Fans::discover(root).and_then(|f| f.snapshot()));
     let leds = r.read(Section::Leds, Leds::discover(root).and_then(|l| l.snapshot()));
     let bays = r.read(Section::Bays, read_bays(root, leds.as_deref()));
-    let network = r.read(Section::Network, read_network(root));
+    let network = read_network(&mut r);
+    let network = r.read(Section::Network, network);
     let cpus = r.read(Section::Cpus, CpuTopology::read(root));
     let pinning = r.read(Section::Pinning, read_pinning(root));
     let ups =
@@ -78,21 +79,24 @@ fn read_bays(
     Ok(views::bay_views(bays, &temps, leds))
 }
 
-fn read_network(root: &Root) -> Result<Vec<NicView>, Error> {
+/// The NICs; a NIC whose link modes cannot be read (a driver without
+/// ethtool link settings) keeps its sysfs view and the failure is listed.
+fn read_network(r: &mut Reader<'_>) -> Result<Vec<NicView>, Error> {
+    let root = r.root;
     // The ethtool ioctl talks to the running kernel, which only describes
     // this machine when the root is the real one.
     let live = root.base() == Path::new("/");
-    Nic::all(root)?
-        .iter()
-        .map(|nic| {
-            let advertised = if live {
-                Some(link_settings(nic.name())?.advertising.iter().collect())
-            } else {
-                None
-            };
-            Ok(NicView { nic: nic.status()?, advertised })
-        })
-        .collect()
+    let mut views = Vec::new();
+    for nic in Nic::all(root)? {
+        let advertised = if live {
+            let modes = link_settings(nic.name()).map(|s| s.advertising.iter().collect());
+            r.read(Section::Network, modes)
+        } else {
+            None
+        };
+        views.push(NicView { nic: nic.status()?, advertised });
+    }
+    Ok(views)
 }
 
 fn read_pinning(root: &Root) -> Result<PinningView, Error> {

@@ -29,7 +29,9 @@ pub struct NicView {
     pub nic: NicStatus,
     /// The link modes advertised to the link partner, from the kernel's
     /// ethtool interface. Only read on the running system (`--root /`): a
-    /// fixture tree has no kernel behind it.
+    /// fixture tree has no kernel behind it. `None` there, and when the
+    /// driver cannot report them (the failure is in
+    /// [`BoxStatus::errors`](crate::BoxStatus::errors)).
     pub advertised: Option<Vec<LinkMode>>,
 }
 
