@@ -11,36 +11,14 @@
 //!    (`zfs_prop_to_name`, `zfs_prop_valid_for_type`, …), which
 //!    `zfs-core-sys` leaves out because `libzfs_core` does not export them.
 
-// Cargo reads its instructions from a build script's standard output.
-#![allow(clippy::print_stdout)]
-
 use std::collections::BTreeSet;
 use std::env;
 use std::error::Error;
 use std::path::PathBuf;
 
-fn dep(name: &str) -> Result<String, String> {
-    let key = format!("DEP_ZFS_CORE_{name}");
-    env::var(&key)
-        .map_err(|_| format!("{key} is not set; zfs-core-sys's build script must run first"))
-}
-
 /// Settings both passes share.
 fn builder(include_dirs: &[PathBuf]) -> bindgen::Builder {
-    bindgen::Builder::default()
-        .header_contents("libzfs-sys.h", "#include <libzfs.h>\n")
-        .clang_args(include_dirs.iter().map(|d| format!("-I{}", d.display())))
-        // libspl (like the OpenZFS build itself) expects the GNU/LFS64 declarations.
-        .clang_arg("-D_GNU_SOURCE")
-        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
-        // Constants, never Rust enums: a value the headers did not list (a
-        // newer library) must not be undefined behaviour.
-        .default_enum_style(bindgen::EnumVariation::Consts)
-        .prepend_enum_name(false)
-        .generate_cstr(true)
-        .use_core()
-        .layout_tests(true)
-        .generate_comments(true)
+    zfs_sys_build::builder("libzfs.h", include_dirs).generate_cstr(true)
 }
 
 /// Names of the `extern` functions in generated code.
@@ -53,29 +31,12 @@ fn function_names(code: &str) -> BTreeSet<String> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let include = dep("INCLUDE")?;
-    let version = dep("VERSION")?;
-    let cfgs = dep("CFGS")?;
-    let known = dep("KNOWN_CFGS")?;
+    let headers = zfs_sys_build::Headers::from_dependency("zfs_core")?;
+    headers.enable_cfgs();
+    headers.publish();
+    zfs_sys_build::link("zfs");
 
-    for cfg in known.split(',') {
-        println!("cargo:rustc-check-cfg=cfg({cfg})");
-    }
-    for cfg in cfgs.split(',').filter(|c| !c.is_empty()) {
-        println!("cargo:rustc-cfg={cfg}");
-    }
-    println!("cargo:include={include}");
-    println!("cargo:version={version}");
-    println!("cargo:cfgs={cfgs}");
-    println!("cargo:known_cfgs={known}");
-    println!("cargo:rustc-env=HELIOS64_ZFS_HEADERS_VERSION={version}");
-
-    println!("cargo:rerun-if-env-changed=DOCS_RS");
-    if env::var_os("DOCS_RS").is_none() {
-        println!("cargo:rustc-link-lib=dylib=zfs");
-    }
-
-    let include_dirs: Vec<PathBuf> = env::split_paths(&include).collect();
+    let include_dirs = headers.include_dirs();
     let owned_elsewhere = ".*/sys/fs/zfs\\.h|.*/libzfs_core\\.h|.*/sys/nvpair\\.h|.*/libnvpair\\.h";
 
     let main_pass = builder(&include_dirs)

@@ -1,32 +1,19 @@
 //! Build script: re-exports the OpenZFS version cfgs the `-sys` crates
-//! computed (`DEP_ZFS_CORE_*`, `DEP_ZFS_*`), so this crate gates on exactly
-//! the headers it was compiled against.
+//! computed (`DEP_ZFS_CORE_*`), so this crate gates on exactly the headers
+//! it was compiled against, after checking that `libzfs-sys` (`DEP_ZFS_*`)
+//! was generated from the same release.
 
-// Cargo reads its instructions from a build script's standard output.
-#![allow(clippy::print_stdout)]
-
-use std::env;
+use zfs_sys_build::Headers;
 
 fn main() -> Result<(), String> {
-    let get = |key: &str| {
-        env::var(key)
-            .map_err(|_| format!("{key} is not set; the ZFS -sys build scripts must run first"))
-    };
-    let known = get("DEP_ZFS_CORE_KNOWN_CFGS")?;
-    let cfgs = get("DEP_ZFS_CORE_CFGS")?;
-    let version = get("DEP_ZFS_CORE_VERSION")?;
-    let libzfs_version = get("DEP_ZFS_VERSION")?;
-    if version != libzfs_version {
+    let core = Headers::from_dependency("zfs_core")?;
+    let libzfs = Headers::from_dependency("zfs")?;
+    if core.version != libzfs.version {
         return Err(format!(
-            "zfs-core-sys was generated from OpenZFS {version} but libzfs-sys from {libzfs_version}"
+            "zfs-core-sys was generated from OpenZFS {} but libzfs-sys from {}",
+            core.version, libzfs.version
         ));
     }
-    for cfg in known.split(',') {
-        println!("cargo:rustc-check-cfg=cfg({cfg})");
-    }
-    for cfg in cfgs.split(',').filter(|c| !c.is_empty()) {
-        println!("cargo:rustc-cfg={cfg}");
-    }
-    println!("cargo:rustc-env=HELIOS64_ZFS_COMPILED_VERSION={version}");
+    core.enable_cfgs();
     Ok(())
 }

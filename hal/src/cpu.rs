@@ -121,10 +121,7 @@ fn read_cpu(root: &Root, dir: &Path, number: u32, online: bool) -> Result<Cpu> {
     } else {
         root.read_parse_optional(&topo.join("physical_package_id"), "an integer package id")?
     };
-    let core_cpus = match root.read_optional(&topo.join("core_cpus_list"))? {
-        Some(_) => Some(cpuset::read_list(root, &topo.join("core_cpus_list"))?),
-        None => None,
-    };
+    let core_cpus = cpuset::read_list_optional(root, &topo.join("core_cpus_list"))?;
     let midr = match root.read_optional(&dir.join("regs/identification/midr_el1"))? {
         Some(text) => Some(Midr::parse(&text).ok_or_else(|| {
             Error::malformed(

@@ -236,19 +236,34 @@ fn invalid_mask(text: &str, reason: String) -> Error {
 /// `cpu/online`). None of the files read this way can legitimately be empty,
 /// so an empty one is malformed.
 pub(crate) fn read_list(root: &Root, path: &Path) -> Result<CpuSet> {
-    const EXPECTED: &str = "a CPU list such as 0-3,5";
-    let text = root.read(path)?;
-    match CpuSet::parse_list(&text) {
+    list_at(path, &root.read(path)?)
+}
+
+/// Like [`read_list`], but `None` when the file does not exist.
+pub(crate) fn read_list_optional(root: &Root, path: &Path) -> Result<Option<CpuSet>> {
+    root.read_optional(path)?.map(|text| list_at(path, &text)).transpose()
+}
+
+fn list_at(path: &Path, text: &str) -> Result<CpuSet> {
+    match CpuSet::parse_list(text) {
         Ok(set) if !set.is_empty() => Ok(set),
-        _ => Err(Error::malformed(path, &text, EXPECTED)),
+        _ => Err(Error::malformed(path, text, "a CPU list such as 0-3,5")),
     }
 }
 
 /// Reads a mask-form file (`smp_affinity`, `rps_cpus`, `xps_cpus`).
 pub(crate) fn read_mask(root: &Root, path: &Path) -> Result<CpuSet> {
-    let text = root.read(path)?;
-    CpuSet::parse_mask(&text)
-        .map_err(|_| Error::malformed(path, &text, "a hexadecimal CPU mask such as 3f"))
+    mask_at(path, &root.read(path)?)
+}
+
+/// Like [`read_mask`], but `None` when the file does not exist.
+pub(crate) fn read_mask_optional(root: &Root, path: &Path) -> Result<Option<CpuSet>> {
+    root.read_optional(path)?.map(|text| mask_at(path, &text)).transpose()
+}
+
+fn mask_at(path: &Path, text: &str) -> Result<CpuSet> {
+    CpuSet::parse_mask(text)
+        .map_err(|_| Error::malformed(path, text, "a hexadecimal CPU mask such as 3f"))
 }
 
 /// Reads a space-separated CPU number list (cpufreq's `related_cpus`).

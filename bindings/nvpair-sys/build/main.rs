@@ -17,13 +17,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let install = discover::discover()?;
     let out = PathBuf::from(env::var("OUT_DIR")?);
 
-    for cfg in discover::known_cfgs() {
-        println!("cargo:rustc-check-cfg=cfg({cfg})");
-    }
-    let cfgs = install.version.cfgs();
-    for cfg in &cfgs {
-        println!("cargo:rustc-cfg={cfg}");
-    }
+    let headers = zfs_sys_build::Headers {
+        include: env::join_paths(&install.include_dirs)?.to_string_lossy().into_owned(),
+        version: install.version.to_string(),
+        cfgs: install.version.cfgs(),
+        known_cfgs: discover::known_cfgs(),
+    };
+    headers.enable_cfgs();
+    headers.publish();
+    println!("cargo:origin={}", install.origin);
 
     if env::var_os("DOCS_RS").is_none() {
         for dir in &install.lib_dirs {
@@ -32,20 +34,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("cargo:rustc-link-lib=dylib=nvpair");
     }
 
-    let include = env::join_paths(&install.include_dirs)?;
-    println!("cargo:include={}", include.to_string_lossy());
-    println!("cargo:version={}", install.version);
-    println!("cargo:cfgs={}", cfgs.join(","));
-    println!("cargo:known_cfgs={}", discover::known_cfgs().join(","));
-    println!("cargo:origin={}", install.origin);
-    println!("cargo:rustc-env=HELIOS64_ZFS_HEADERS_VERSION={}", install.version);
-
-    let bindings = bindgen::Builder::default()
-        .header_contents("nvpair-sys.h", "#include <libnvpair.h>\n")
-        .clang_args(install.include_dirs.iter().map(|d| format!("-I{}", d.display())))
-        // libspl (like the OpenZFS build itself) expects the GNU/LFS64 declarations.
-        .clang_arg("-D_GNU_SOURCE")
-        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()))
+    let bindings = zfs_sys_build::builder("libnvpair.h", &install.include_dirs)
         .allowlist_function("nvlist_.*|nvpair_.*|fnvlist_.*|fnvpair_.*")
         .allowlist_type("nvlist_t|nvpair_t|data_type_t|boolean_t|hrtime_t|uint_t|uchar_t")
         .allowlist_var("NV_UNIQUE_NAME.*|NV_ENCODE_.*|NV_VERSION|NV_FLAG_.*")
@@ -59,14 +48,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .blocklist_type(
             "nv_alloc.*|nvlist_prtctl.*|FILE|_IO_.*|va_list|__va_list_tag|__builtin_va_list",
         )
-        // Constants, never Rust enums: a value the headers did not list (a
-        // newer library) must not be undefined behaviour.
-        .default_enum_style(bindgen::EnumVariation::Consts)
-        .prepend_enum_name(false)
-        .use_core()
         .derive_debug(true)
-        .layout_tests(true)
-        .generate_comments(true)
         .generate()?;
     bindings.write_to_file(out.join("bindings.rs"))?;
     Ok(())

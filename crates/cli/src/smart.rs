@@ -243,24 +243,21 @@ impl std::error::Error for FileError {
 }
 
 fn check_devices(args: &Args) -> Vec<Entry> {
-    let mut runner = Runner::new()
-        .smartctl(&args.smartctl)
-        .timeout(Duration::from_secs(args.timeout))
-        .parallelism(args.jobs);
+    let new_runner = || {
+        Runner::new()
+            .smartctl(&args.smartctl)
+            .timeout(Duration::from_secs(args.timeout))
+            .parallelism(args.jobs)
+    };
     let mut entries = Vec::new();
-    if let Some(path) = &args.state_file {
-        match runner.with_state_file(path) {
-            Ok(with_state) => runner = with_state,
-            Err(error) => {
-                // Without the cache, checking still works; say so and go on.
-                entries.push(failed(path.display().to_string(), "state", &error));
-                runner = Runner::new()
-                    .smartctl(&args.smartctl)
-                    .timeout(Duration::from_secs(args.timeout))
-                    .parallelism(args.jobs);
-            }
-        }
-    }
+    let runner = match &args.state_file {
+        None => new_runner(),
+        Some(path) => new_runner().with_state_file(path).unwrap_or_else(|error| {
+            // Without the cache, checking still works; say so and go on.
+            entries.push(failed(path.display().to_string(), "state", &error));
+            new_runner()
+        }),
+    };
     let devices = match resolve_devices(&runner, args) {
         Ok(devices) => devices,
         Err(error) => {
@@ -377,6 +374,12 @@ fn age(now: SystemTime, taken_at_unix: u64) -> String {
     }
 }
 
+/// One reason as `LEVEL subject = value: why`, after `indent`.
+fn write_reason(out: &mut impl Write, indent: &str, reason: &Reason) -> io::Result<()> {
+    let level = level_name(reason.level);
+    writeln!(out, "{indent}{level:<8} {} = {}: {}", reason.subject, reason.value, reason.why)
+}
+
 /// Writes the human table, then each entry's reasons.
 pub(crate) fn write_table(
     out: &mut impl Write,
@@ -440,14 +443,7 @@ pub(crate) fn write_table(
             writeln!(out, "  error: {error}")?;
         }
         for reason in &entry.reasons {
-            writeln!(
-                out,
-                "  {:<8} {} = {}: {}",
-                level_name(reason.level),
-                reason.subject,
-                reason.value,
-                reason.why
-            )?;
+            write_reason(out, "  ", reason)?;
             writeln!(out, "           rule {} ({})", reason.rule, reason.source)?;
         }
         if let Some(last) = &entry.last_known {
@@ -458,14 +454,7 @@ pub(crate) fn write_table(
                 last.verdict
             )?;
             for reason in &last.reasons {
-                writeln!(
-                    out,
-                    "    {:<8} {} = {}: {}",
-                    level_name(reason.level),
-                    reason.subject,
-                    reason.value,
-                    reason.why
-                )?;
+                write_reason(out, "    ", reason)?;
             }
         }
     }

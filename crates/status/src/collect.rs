@@ -100,12 +100,8 @@ fn read_network(r: &mut Reader<'_>) -> Result<Vec<NicView>, Error> {
 }
 
 fn read_pinning(root: &Root) -> Result<PinningView, Error> {
-    let resolution = PinningPlan::armbian_helios64().resolve_on(root)?;
-    let online = CpuTopology::read(root)?.online();
     views::pinning_view(
-        &resolution.actions,
-        resolution.unmatched,
-        online,
+        PinningPlan::armbian_helios64().resolve_on(root)?,
         |irq| Irq::open(root, irq)?.snapshot(),
         |interface, queue| NetInterface::by_name(root, interface)?.rx_queue(queue)?.rps_cpus(),
     )

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use helios64_hal::{BayStatus, CpuSet, IrqAffinity, LedSnapshot, LinkMode, NicStatus, PinAction};
+use helios64_hal::{
+    BayStatus, CpuSet, IrqAffinity, LedSnapshot, LinkMode, NicStatus, PinAction, PinningResolution,
+};
 use serde::Serialize;
 
 /// A bay, its disk, the disk's temperature and the bay's error LED.
@@ -101,15 +103,13 @@ pub(crate) fn bay_views(
 
 /// The plan's IRQ actions with the current affinity read by `read`.
 pub(crate) fn pinning_view(
-    actions: &[PinAction],
-    unmatched: Vec<String>,
-    online_cpus: CpuSet,
+    resolution: PinningResolution,
     mut irq_affinity: impl FnMut(u32) -> helios64_hal::Result<IrqAffinity>,
     mut rps_cpus: impl FnMut(&str, u32) -> helios64_hal::Result<CpuSet>,
 ) -> helios64_hal::Result<PinningView> {
     let mut irqs = Vec::new();
     let mut rps = Vec::new();
-    for action in actions {
+    for action in &resolution.actions {
         match action {
             PinAction::IrqAffinity { irq, cpus, reason, .. } => {
                 let current = irq_affinity(*irq)?;
@@ -134,5 +134,10 @@ pub(crate) fn pinning_view(
             _ => {}
         }
     }
-    Ok(PinningView { online_cpus, irqs, rps, unmatched_rules: unmatched })
+    Ok(PinningView {
+        online_cpus: resolution.online,
+        irqs,
+        rps,
+        unmatched_rules: resolution.unmatched,
+    })
 }

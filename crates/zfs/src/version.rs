@@ -110,9 +110,10 @@ impl Versions {
     }
 }
 
-/// The release this crate was compiled against.
+/// The release this crate was compiled against (the build script checked
+/// that the `-sys` crates' headers agree).
 pub fn compiled() -> ZfsVersion {
-    let text = env!("HELIOS64_ZFS_COMPILED_VERSION");
+    let text = libzfs_sys::ZFS_HEADERS_VERSION;
     ZfsVersion::parse(text).unwrap_or(ZfsVersion {
         major: 0,
         minor: 0,

@@ -83,11 +83,7 @@ impl Irq {
     /// [`Irq::set_affinity`] this can lag: x86 moves an IO-APIC or MSI
     /// interrupt when it next fires (GICv3 on the RK3399 moves it at once).
     pub fn effective_affinity(&self) -> Result<Option<CpuSet>> {
-        let path = self.dir.join("effective_affinity_list");
-        match self.root.read_optional(&path)? {
-            None => Ok(None),
-            Some(_) => cpuset::read_list(&self.root, &path).map(Some),
-        }
+        cpuset::read_list_optional(&self.root, &self.dir.join("effective_affinity_list"))
     }
 
     /// Restricts the IRQ to `cpus` by writing `smp_affinity_list`. The

@@ -126,6 +126,8 @@ pub struct PinningResolution {
     /// Reasons of rules that matched nothing (an absent NIC, an IRQ name
     /// this kernel does not use): worth a log line, not an error.
     pub unmatched: Vec<String>,
+    /// The online CPUs the plan was checked against.
+    pub online: CpuSet,
 }
 
 impl PinningPlan {
@@ -232,7 +234,7 @@ impl PinningPlan {
         if let Some(count) = self.rps_sock_flow_entries {
             actions.push(PinAction::SockFlowEntries { count });
         }
-        Ok(PinningResolution { actions, unmatched })
+        Ok(PinningResolution { actions, unmatched, online: online.clone() })
     }
 
     /// Resolves the plan against the system under `root`: reads
@@ -337,6 +339,7 @@ mod tests {
         ]);
         let online = CpuSet::parse_list("0-5").unwrap();
         let res = PinningPlan::armbian_helios64().resolve(&ints, &nics, &online).unwrap();
+        assert_eq!(res.online, online);
         // Armbian's masks: end0 8, xhci 10, ehci 2, ahci 30.
         assert_eq!(
             irq_actions(&res),

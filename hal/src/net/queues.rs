@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cpuset::{self, CpuSet};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::root::{self, Root};
 
 /// A receive queue (`queues/rx-N`).
@@ -129,13 +129,7 @@ impl TxQueue {
     /// apply: the file is absent (`CONFIG_XPS` off) or the kernel refuses it
     /// (`ENOENT` on single-queue devices).
     pub fn xps_cpus(&self) -> Result<Option<CpuSet>> {
-        let path = self.xps_cpus_path();
-        match self.root.read_optional(&path)? {
-            None => Ok(None),
-            Some(text) => CpuSet::parse_mask(&text)
-                .map(Some)
-                .map_err(|_| Error::malformed(&path, &text, "a hexadecimal CPU mask such as 3f")),
-        }
+        cpuset::read_mask_optional(&self.root, &self.xps_cpus_path())
     }
 
     /// Sets the XPS CPUs.

@@ -1,10 +1,10 @@
 //! The health rules proper: failing, warning and notice reasons for a
 //! device that answered.
 
-use super::Reason;
 use super::policy::{Level, Policy, rule_ids};
+use super::{Reason, error_messages};
 use crate::exit_status::ExitStatusFlags;
-use crate::model::{AtaAttribute, Severity, SmartctlOutput, WhenFailed};
+use crate::model::{AtaAttribute, SmartctlOutput, WhenFailed};
 
 /// Whether the output holds anything a verdict can be based on.
 pub(super) fn has_health_data(output: &SmartctlOutput) -> bool {
@@ -356,17 +356,8 @@ fn scsi(output: &SmartctlOutput, reasons: &mut Vec<Reason>) {
 
 fn smartctl_notices(output: &SmartctlOutput, exit: ExitStatusFlags, reasons: &mut Vec<Reason>) {
     if exit.contains(ExitStatusFlags::COMMAND_FAILED) {
-        let errors: Vec<&str> = output
-            .messages()
-            .iter()
-            .filter(|m| matches!(m.severity, Some(Severity::Error)))
-            .map(|m| m.string.as_str())
-            .collect();
-        let value = if errors.is_empty() {
-            format!("exit status {}", exit.bits())
-        } else {
-            errors.join("; ")
-        };
+        let value =
+            error_messages(output).unwrap_or_else(|| format!("exit status {}", exit.bits()));
         reasons.push(Reason::new(
             rule_ids::PARTIAL_DATA,
             Level::Notice,

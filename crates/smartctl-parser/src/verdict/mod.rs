@@ -248,13 +248,7 @@ fn unreachable_reasons(output: &SmartctlOutput) -> Option<Vec<Reason>> {
     if !unreachable {
         return None;
     }
-    let errors: Vec<&str> = output
-        .messages()
-        .iter()
-        .filter(|m| matches!(m.severity, Some(Severity::Error)))
-        .map(|m| m.string.as_str())
-        .collect();
-    let said = if errors.is_empty() { "no message".to_owned() } else { errors.join("; ") };
+    let said = error_messages(output).unwrap_or_else(|| "no message".to_owned());
     let reason = if let Some(failure) = open_failure(output) {
         if failure.permission_denied {
             Reason::new(
@@ -299,6 +293,17 @@ fn unreachable_reasons(output: &SmartctlOutput) -> Option<Vec<Reason>> {
         )
     };
     Some(vec![reason])
+}
+
+/// smartctl's error-severity messages joined with "; ", if it printed any.
+fn error_messages(output: &SmartctlOutput) -> Option<String> {
+    let errors: Vec<&str> = output
+        .messages()
+        .iter()
+        .filter(|m| matches!(m.severity, Some(Severity::Error)))
+        .map(|m| m.string.as_str())
+        .collect();
+    (!errors.is_empty()).then(|| errors.join("; "))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use helios64_zfs::cli::parse;
+use helios64_zfs::cli::{args, parse};
 use helios64_zfs::{Cli, Health, Hold, ScanState, ScrubAction, Zfs};
 use vm_env::require_guest;
 
@@ -32,7 +32,7 @@ fn capture(file: &'static str, program: &str, args: &[&str]) -> Capture {
 }
 
 fn status(file: &'static str, pool: &str) -> Capture {
-    let c = capture(file, "zpool", &["status", "-jp", "--json-int", pool]);
+    let c = capture(file, "zpool", &[args::POOL_STATUS, &[pool]].concat());
     parse::parse_status(&c.output, pool).unwrap_or_else(|e| panic!("{file}: {e}"));
     c
 }
@@ -87,46 +87,27 @@ fn real_outputs_parse() {
         capture("zpool-status-healthy-strings.json", "zpool", &["status", "-jp", &healthy.name]);
     parse::parse_status(&strings.output, &healthy.name).unwrap();
     out.push(strings);
-    let space = capture(
-        "zpool-get-space.json",
-        "zpool",
-        &["get", "-jp", "--json-int", "size,allocated,free,capacity,fragmentation", &healthy.name],
-    );
+    let space =
+        capture("zpool-get-space.json", "zpool", &[args::POOL_SPACE, &[&healthy.name]].concat());
     parse::parse_pool_space(&space.output, &healthy.name).unwrap();
     out.push(space);
-    let snaps = capture(
-        "zfs-list-snapshots.json",
-        "zfs",
-        &[
-            "list",
-            "-jp",
-            "--json-int",
-            "-t",
-            "snapshot",
-            "-d",
-            "1",
-            "-o",
-            "name,createtxg,creation,used,userrefs",
-            &data,
-        ],
-    );
+    let snaps = capture("zfs-list-snapshots.json", "zfs", &[args::SNAPSHOTS, &[&data]].concat());
     assert_eq!(parse::parse_snapshots(&snaps.output, &data).unwrap().len(), 2);
     out.push(snaps);
-    let kids = capture(
-        "zfs-list-children.json",
-        "zfs",
-        &["list", "-jp", "-d", "1", "-t", "filesystem,volume", "-o", "name", &healthy.name],
-    );
+    let kids =
+        capture("zfs-list-children.json", "zfs", &[args::CHILDREN, &[&healthy.name]].concat());
     assert_eq!(parse::parse_children(&kids.output, &healthy.name).unwrap().len(), 3);
     out.push(kids);
-    let get = capture("zfs-get-all.json", "zfs", &["get", "-jp", "all", &healthy.ds("data/child")]);
-    parse::parse_properties(&get.output, &healthy.ds("data/child")).unwrap();
+    let child = healthy.ds("data/child");
+    let get = capture("zfs-get-all.json", "zfs", &[args::PROPERTIES, &[&child]].concat());
+    parse::parse_properties(&get.output, &child).unwrap();
     out.push(get);
     let snap_a = format!("{data}@a");
-    let get_snap = capture("zfs-get-all-snapshot.json", "zfs", &["get", "-jp", "all", &snap_a]);
+    let get_snap =
+        capture("zfs-get-all-snapshot.json", "zfs", &[args::PROPERTIES, &[&snap_a]].concat());
     parse::parse_properties(&get_snap.output, &snap_a).unwrap();
     out.push(get_snap);
-    let holds = capture("zfs-holds.txt", "zfs", &["holds", "-Hp", &snap_a]);
+    let holds = capture("zfs-holds.txt", "zfs", &[args::HOLDS, &[&snap_a]].concat());
     assert_eq!(parse::parse_holds(&holds.output, &snap_a).unwrap().len(), 2);
     out.push(holds);
 
@@ -158,17 +139,7 @@ fn real_outputs_parse() {
     out.push(status("zpool-status-paused.json", &scr.name));
     drop(frozen);
 
-    let list = capture(
-        "zpool-list.json",
-        "zpool",
-        &[
-            "list",
-            "-jp",
-            "--json-int",
-            "-o",
-            "guid,health,size,allocated,free,capacity,fragmentation",
-        ],
-    );
+    let list = capture("zpool-list.json", "zpool", args::POOL_LIST);
     let pools = parse::parse_pool_list(&list.output).unwrap();
     assert!(pools.iter().any(|p| p.name == deg.name && p.health == Health::Degraded));
     out.push(list);

@@ -23,6 +23,51 @@ use crate::names;
 /// `/usr/sbin` or `/sbin`, NixOS in `/run/current-system/sw/bin`.
 pub const DEFAULT_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin:/run/current-system/sw/bin";
 
+/// The arguments of the queries [`Cli`] runs: the commands whose output the
+/// [`parse`] functions read. The test VM captures the parser tests'
+/// fixtures with these same arguments.
+pub mod args {
+    /// `zpool` arguments listing every pool; read by
+    /// [`parse_pool_list`](super::parse::parse_pool_list).
+    pub const POOL_LIST: &[&str] = &[
+        "list",
+        "-jp",
+        "--json-int",
+        "-o",
+        "guid,health,size,allocated,free,capacity,fragmentation",
+    ];
+    /// `zpool` arguments for one pool's status, before the pool; read by
+    /// [`parse_status`](super::parse::parse_status).
+    pub const POOL_STATUS: &[&str] = &["status", "-jp", "--json-int"];
+    /// `zpool` arguments for one pool's space, before the pool; read by
+    /// [`parse_pool_space`](super::parse::parse_pool_space).
+    pub const POOL_SPACE: &[&str] =
+        &["get", "-jp", "--json-int", "size,allocated,free,capacity,fragmentation"];
+    /// `zfs` arguments listing a dataset's snapshots, before the dataset; read
+    /// by [`parse_snapshots`](super::parse::parse_snapshots).
+    pub const SNAPSHOTS: &[&str] = &[
+        "list",
+        "-jp",
+        "--json-int",
+        "-t",
+        "snapshot",
+        "-d",
+        "1",
+        "-o",
+        "name,createtxg,creation,used,userrefs",
+    ];
+    /// `zfs` arguments listing a dataset's children, before the dataset; read
+    /// by [`parse_children`](super::parse::parse_children).
+    pub const CHILDREN: &[&str] =
+        &["list", "-jp", "-d", "1", "-t", "filesystem,volume", "-o", "name"];
+    /// `zfs` arguments for a dataset's or snapshot's properties, before its
+    /// name; read by [`parse_properties`](super::parse::parse_properties).
+    pub const PROPERTIES: &[&str] = &["get", "-jp", "all"];
+    /// `zfs` arguments for a snapshot's holds, before the snapshot; read by
+    /// [`parse_holds`](super::parse::parse_holds).
+    pub const HOLDS: &[&str] = &["holds", "-Hp"];
+}
+
 /// ZFS through the `zpool`/`zfs` commands.
 #[derive(Debug, Clone)]
 pub struct Cli {
@@ -128,27 +173,15 @@ fn by_tag(holds: &[Hold]) -> Result<BTreeMap<&str, Vec<&str>>> {
 
 impl Zfs for Cli {
     fn pools(&self) -> Result<Vec<PoolSummary>> {
-        let out = self.zpool(
-            &[
-                "list",
-                "-jp",
-                "--json-int",
-                "-o",
-                "guid,health,size,allocated,free,capacity,fragmentation",
-            ],
-            "all pools",
-        )?;
+        let out = self.zpool(args::POOL_LIST, "all pools")?;
         parse::parse_pool_list(&out)
     }
 
     fn status(&self, pool: &str) -> Result<PoolStatus> {
         names::check_pool(pool)?;
-        let out = self.zpool(&["status", "-jp", "--json-int", pool], pool)?;
+        let out = self.zpool(&[args::POOL_STATUS, &[pool]].concat(), pool)?;
         let mut status = parse::parse_status(&out, pool)?;
-        let space = self.zpool(
-            &["get", "-jp", "--json-int", "size,allocated,free,capacity,fragmentation", pool],
-            pool,
-        )?;
+        let space = self.zpool(&[args::POOL_SPACE, &[pool]].concat(), pool)?;
         status.space = parse::parse_pool_space(&space, pool)?;
         Ok(status)
     }
@@ -215,21 +248,7 @@ impl Zfs for Cli {
 
     fn snapshots(&self, dataset: &str) -> Result<Vec<Snapshot>> {
         names::check_dataset(dataset)?;
-        let out = self.zfs(
-            &[
-                "list",
-                "-jp",
-                "--json-int",
-                "-t",
-                "snapshot",
-                "-d",
-                "1",
-                "-o",
-                "name,createtxg,creation,used,userrefs",
-                dataset,
-            ],
-            dataset,
-        )?;
+        let out = self.zfs(&[args::SNAPSHOTS, &[dataset]].concat(), dataset)?;
         parse::parse_snapshots(&out, dataset)
     }
 
@@ -253,16 +272,13 @@ impl Zfs for Cli {
 
     fn holds(&self, snapshot: &str) -> Result<Holds> {
         names::check_snapshot(snapshot)?;
-        let out = self.zfs(&["holds", "-Hp", snapshot], snapshot)?;
+        let out = self.zfs(&[args::HOLDS, &[snapshot]].concat(), snapshot)?;
         parse::parse_holds(&out, snapshot)
     }
 
     fn datasets(&self, parent: &str) -> Result<Vec<Dataset>> {
         names::check_dataset(parent)?;
-        let out = self.zfs(
-            &["list", "-jp", "-d", "1", "-t", "filesystem,volume", "-o", "name", parent],
-            parent,
-        )?;
+        let out = self.zfs(&[args::CHILDREN, &[parent]].concat(), parent)?;
         parse::parse_children(&out, parent)
     }
 
@@ -272,7 +288,7 @@ impl Zfs for Cli {
         } else {
             names::check_dataset(dataset)?;
         }
-        let out = self.zfs(&["get", "-jp", "all", dataset], dataset)?;
+        let out = self.zfs(&[args::PROPERTIES, &[dataset]].concat(), dataset)?;
         parse::parse_properties(&out, dataset)
     }
 }
