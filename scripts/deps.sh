@@ -17,7 +17,7 @@ BPO=bookworm-backports
 ZFS_LIBS="libzfslinux-dev libnvpair3linux libuutil3linux libzfs6linux libzfsbootenv1linux libzpool6linux"
 
 host_pkgs() {
-  echo pkg-config libudev-dev libclang-dev clang python3
+  echo pkg-config libudev-dev libclang-dev clang python3 strace
   for p in $ZFS_LIBS; do echo "$p/$BPO"; done
   echo "smartmontools/$BPO"
 }

@@ -5,6 +5,8 @@
 //! NVMe output, and an error output (open failed). Results and method are in
 //! docs/PERFORMANCE.md, "smartctl parsing".
 
+// Tests build, break and read fixture trees and files directly.
+#![allow(clippy::disallowed_methods)]
 // A benchmark whose input is missing must stop loudly, like a test.
 #![allow(clippy::panic)]
 

@@ -9,7 +9,11 @@
 //!   name (inside the test VM: see docs/zfs.md, "Benchmarks"). Without the
 //!   variable that group is not run and says so on stderr.
 
-#![allow(missing_docs, reason = "criterion_main! generates an undocumented main")]
+#![allow(
+    clippy::disallowed_methods,
+    missing_docs,
+    reason = "criterion_main! generates an undocumented main"
+)]
 #![allow(clippy::print_stderr, reason = "a benchmark reports why it cannot run on stderr")]
 
 use std::hint::black_box;

@@ -168,9 +168,17 @@ impl Board {
             cpu_id: tree.string("", "kobol,cpu-id")?,
             serial_number: tree.string("", "serial-number")?,
         };
+        let any_node = |nodes: &[&str]| -> Result<bool> {
+            for node in nodes {
+                if tree.has_node(node)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        };
         let layout = DtLayout {
-            armbian_nodes: ARMBIAN_NODES.iter().any(|n| tree.has_node(n)),
-            mainline_nodes: MAINLINE_NODES.iter().any(|n| tree.has_node(n)),
+            armbian_nodes: any_node(&ARMBIAN_NODES)?,
+            mainline_nodes: any_node(&MAINLINE_NODES)?,
         };
         Ok(Board {
             variant: classify(&identity.model, &identity.compatible, layout),
@@ -299,7 +307,7 @@ impl Board {
             Subsystem::Ups,
             "mains detection (gpio-charger)".to_owned(),
             helios && full,
-            root.exists(&charger).then_some(charger),
+            root.exists(&charger)?.then_some(charger),
             root.class("power_supply"),
         );
         push(

@@ -12,11 +12,10 @@
 //! big-endian 32-bit cells. The pure parsers [`parse_strings`] and
 //! [`parse_cells`] decode them; the readers attach the path to every error.
 
-use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Error, IoOp, Result};
-use crate::root::Root;
+use crate::error::{Error, Result};
+use crate::root::{Link, Root};
 
 /// The device tree of a [`Root`], with its base directory resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,7 +36,7 @@ impl DeviceTree {
         let proc_link = root.proc().join("device-tree");
         let candidates = [reanchored_link(root, &proc_link)?, Some(firmware_base(root))];
         for base in candidates.into_iter().flatten() {
-            if base.is_dir() {
+            if root.is_dir(&base)? {
                 return Ok(Some(DeviceTree { root: root.clone(), base }));
             }
         }
@@ -56,9 +55,10 @@ impl DeviceTree {
         if node.is_empty() { self.base.clone() } else { self.base.join(node) }
     }
 
-    /// Whether the node exists.
-    pub fn has_node(&self, node: &str) -> bool {
-        self.node_path(node).is_dir()
+    /// Whether the node exists; a node that cannot be examined is an error
+    /// naming it.
+    pub fn has_node(&self, node: &str) -> Result<bool> {
+        Ok(self.root.is_dir(&self.node_path(node))?)
     }
 
     /// Reads a single-string property, or `None` when the node lacks it.
@@ -89,11 +89,10 @@ fn firmware_base(root: &Root) -> PathBuf {
 /// link's directory. `None` when `link` does not exist; a plain directory
 /// (older kernels had a real `/proc/device-tree`) is returned as is.
 fn reanchored_link(root: &Root, link: &Path) -> Result<Option<PathBuf>> {
-    let target = match std::fs::read_link(link) {
-        Ok(target) => target,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.kind() == io::ErrorKind::InvalidInput => return Ok(Some(link.to_owned())),
-        Err(source) => return Err(Error::Io { op: IoOp::Resolve, path: link.into(), source }),
+    let target = match root.read_link(link)? {
+        Some(Link::To(target)) => target,
+        None => return Ok(None),
+        Some(Link::NotALink) => return Ok(Some(link.to_owned())),
     };
     if target.is_absolute() {
         let inside: PathBuf =
@@ -187,7 +186,7 @@ pub(crate) fn read_cells_optional(root: &Root, path: &Path) -> Result<Option<Vec
 fn optional<T>(result: Result<T>) -> Result<Option<T>> {
     match result {
         Ok(v) => Ok(Some(v)),
-        Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -6,40 +6,13 @@
 //! wrapped source error: print the whole chain (`{:#}` with anyhow, or walk
 //! [`std::error::Error::source`]) to see it.
 
-use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+pub use helios64_root::IoOp;
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// What the crate was doing with a filesystem node when it failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum IoOp {
-    /// Reading a file.
-    Read,
-    /// Writing a file.
-    Write,
-    /// Listing a directory.
-    List,
-    /// Resolving a symbolic link.
-    Resolve,
-    /// Opening a character device.
-    Open,
-}
-
-impl fmt::Display for IoOp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            IoOp::Read => "cannot read",
-            IoOp::Write => "cannot write",
-            IoOp::List => "cannot list",
-            IoOp::Resolve => "cannot resolve",
-            IoOp::Open => "cannot open",
-        })
-    }
-}
 
 /// Everything that can go wrong talking to the board.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +65,26 @@ pub enum Error {
         component: String,
         /// Where it was looked for.
         searched: PathBuf,
+    },
+
+    /// A node is larger than any kernel attribute can be; reading stopped at
+    /// the limit ([`helios64_root::ATTRIBUTE_LIMIT`]).
+    #[error("{} holds more than {limit} bytes: not a kernel attribute", path.display())]
+    Oversized {
+        /// The node.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: usize,
+    },
+
+    /// A call only the running kernel can answer (an ioctl, the udev event
+    /// socket) was asked of a fixture tree; nothing was sent.
+    #[error("{call} needs the running kernel, but the root is the tree {}", root.display())]
+    NotLive {
+        /// The refused call, e.g. `ETHTOOL_GLINKSETTINGS`.
+        call: &'static str,
+        /// The tree's base directory.
+        root: PathBuf,
     },
 
     /// The caller asked for something the hardware cannot do.
@@ -156,10 +149,13 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Io { source, .. } | Error::Device { source, .. } => io_kind(source),
-            Error::Malformed { .. } | Error::MalformedLine { .. } => ErrorKind::Malformed,
+            Error::Malformed { .. } | Error::MalformedLine { .. } | Error::Oversized { .. } => {
+                ErrorKind::Malformed
+            }
+            Error::NotLive { .. } => ErrorKind::Unsupported,
             Error::NotPresent { .. } => ErrorKind::NotFound,
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
-            Error::Gpio { .. } => ErrorKind::Other,
+            Error::Gpio { source, .. } => gpio_kind(source),
         }
     }
 
@@ -168,7 +164,9 @@ impl Error {
         match self {
             Error::Io { path, .. }
             | Error::Malformed { path, .. }
-            | Error::MalformedLine { path, .. } => Some(path),
+            | Error::MalformedLine { path, .. }
+            | Error::Oversized { path, .. } => Some(path),
+            Error::NotLive { root, .. } => Some(root),
             Error::NotPresent { searched, .. } => Some(searched),
             Error::Gpio { chip, .. } => Some(chip),
             Error::InvalidInput { .. } | Error::Device { .. } => None,
@@ -178,13 +176,13 @@ impl Error {
     /// Builds an [`Error::Malformed`], shortening very long values so one bad
     /// file cannot flood a log.
     pub fn malformed(path: impl Into<PathBuf>, value: &str, expected: &'static str) -> Self {
-        const MAX: usize = 120;
-        let value = value.trim();
-        let value = match value.char_indices().nth(MAX) {
-            Some((cut, _)) => format!("{}…", &value[..cut]),
-            None => value.to_owned(),
-        };
-        Error::Malformed { path: path.into(), value, expected }
+        Error::Malformed { path: path.into(), value: helios64_root::shorten(value), expected }
+    }
+
+    /// Whether the node concerned does not exist (an `Io` error with
+    /// `ENOENT`).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
     }
 
     /// Builds an [`Error::MalformedLine`] for line `line` (1-based) of
@@ -204,6 +202,25 @@ impl Error {
     }
 }
 
+impl From<helios64_root::Error> for Error {
+    fn from(e: helios64_root::Error) -> Self {
+        use helios64_root::Error as R;
+        match e {
+            R::Io { op, path, source } => Error::Io { op, path, source },
+            R::Malformed { path, value, expected } => Error::Malformed { path, value, expected },
+            R::Oversized { path, limit } => Error::Oversized { path, limit },
+            R::NotLive { call, root } => Error::NotLive { call, root },
+            // The root crate's error is non-exhaustive: a new variant is
+            // still an I/O failure on a named node.
+            other => Error::Io {
+                op: IoOp::Read,
+                path: other.path().to_path_buf(),
+                source: io::Error::other(other.to_string()),
+            },
+        }
+    }
+}
+
 fn io_kind(source: &io::Error) -> ErrorKind {
     use io::ErrorKind as K;
     match source.kind() {
@@ -212,17 +229,34 @@ fn io_kind(source: &io::Error) -> ErrorKind {
         K::Unsupported => ErrorKind::Unsupported,
         K::InvalidInput | K::InvalidData => ErrorKind::InvalidInput,
         K::ResourceBusy | K::WouldBlock => ErrorKind::Busy,
-        _ => match source.raw_os_error() {
-            Some(libc::EOPNOTSUPP) | Some(libc::ENOTTY) | Some(libc::ENODEV) => {
-                ErrorKind::Unsupported
-            }
-            Some(libc::EBUSY) | Some(libc::EAGAIN) => ErrorKind::Busy,
-            // A sysfs list/mask naming a CPU beyond nr_cpu_ids.
-            Some(libc::ERANGE) => ErrorKind::InvalidInput,
-            Some(libc::ENOENT) | Some(libc::ENXIO) => ErrorKind::NotFound,
-            Some(libc::EPERM) | Some(libc::EACCES) => ErrorKind::PermissionDenied,
-            _ => ErrorKind::Other,
-        },
+        _ => source.raw_os_error().map_or(ErrorKind::Other, errno_kind),
+    }
+}
+
+fn errno_kind(errno: i32) -> ErrorKind {
+    match errno {
+        libc::EOPNOTSUPP | libc::ENOTTY | libc::ENODEV => ErrorKind::Unsupported,
+        libc::EBUSY | libc::EAGAIN => ErrorKind::Busy,
+        // A sysfs list/mask naming a CPU beyond nr_cpu_ids.
+        libc::ERANGE | libc::EINVAL => ErrorKind::InvalidInput,
+        libc::ENOENT | libc::ENXIO => ErrorKind::NotFound,
+        libc::EPERM | libc::EACCES => ErrorKind::PermissionDenied,
+        _ => ErrorKind::Other,
+    }
+}
+
+/// gpiocdev wraps the kernel's errno in two ways (a failed `open`/`ioctl`
+/// and a failed uAPI call); both are classified like any errno, so a line
+/// another consumer holds (`EBUSY`) is [`ErrorKind::Busy`], worth a retry.
+fn gpio_kind(source: &gpiocdev::Error) -> ErrorKind {
+    use gpiocdev::Error as G;
+    match source {
+        G::Os(errno) | G::Uapi(_, gpiocdev_uapi::Error::Os(errno)) => errno_kind(errno.0),
+        G::GpioChip(..) => ErrorKind::Unsupported,
+        G::InvalidArgument(_) | G::NonuniqueLineName(_) => ErrorKind::InvalidInput,
+        G::AbiLimitation(..) | G::UnsupportedAbi(..) | G::NoAbiSupport() => ErrorKind::Unsupported,
+        G::NoGpioChips() => ErrorKind::NotFound,
+        _ => ErrorKind::Other,
     }
 }
 
@@ -261,6 +295,24 @@ mod tests {
         };
         assert_eq!(e.kind(), ErrorKind::Unsupported);
         assert_eq!(e.to_string(), "ETHTOOL_GLINKSETTINGS failed on eth1");
+    }
+
+    #[test]
+    fn a_busy_gpio_line_is_retryable_not_other() {
+        let gpio =
+            |source| Error::Gpio { call: "line request", chip: "/dev/gpiochip0".into(), source };
+        let os = |errno| gpiocdev::Error::Os(gpiocdev_uapi::Errno(errno));
+        let uapi = |errno| {
+            gpiocdev::Error::Uapi(
+                gpiocdev::UapiCall::GetLine,
+                gpiocdev_uapi::Error::Os(gpiocdev_uapi::Errno(errno)),
+            )
+        };
+        assert_eq!(gpio(uapi(libc::EBUSY)).kind(), ErrorKind::Busy);
+        assert_eq!(gpio(os(libc::EACCES)).kind(), ErrorKind::PermissionDenied);
+        assert_eq!(gpio(os(libc::ENOENT)).kind(), ErrorKind::NotFound);
+        assert_eq!(gpio(uapi(libc::EINVAL)).kind(), ErrorKind::InvalidInput);
+        assert_eq!(gpio(uapi(libc::EIO)).kind(), ErrorKind::Other);
     }
 
     #[test]

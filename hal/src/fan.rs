@@ -191,23 +191,25 @@ impl Fan {
 
     /// Reads the duty cycle, 0..=255.
     pub fn pwm(&self) -> Result<u8> {
-        self.root.read_parse(&self.hwmon.attr("pwm1"), PWM)
+        self.root.read_parse(&self.hwmon.attr("pwm1"), PWM).map_err(Error::from)
     }
 
     /// Sets the duty cycle, 0..=255.
     pub fn set_pwm(&self, pwm: u8) -> Result<()> {
-        self.root.write(&self.hwmon.attr("pwm1"), &pwm.to_string())
+        self.root.write(&self.hwmon.attr("pwm1"), &pwm.to_string()).map_err(Error::from)
     }
 
     /// Reads the `pwm1_enable` mode, or `None` on kernels that lack it
     /// (before 6.0).
     pub fn pwm_enable(&self) -> Result<Option<PwmEnable>> {
-        self.root.read_parse_optional(&self.hwmon.attr("pwm1_enable"), ENABLE)
+        self.root.read_parse_optional(&self.hwmon.attr("pwm1_enable"), ENABLE).map_err(Error::from)
     }
 
     /// Sets the `pwm1_enable` mode.
     pub fn set_pwm_enable(&self, mode: PwmEnable) -> Result<()> {
-        self.root.write(&self.hwmon.attr("pwm1_enable"), &mode.value().to_string())
+        self.root
+            .write(&self.hwmon.attr("pwm1_enable"), &mode.value().to_string())
+            .map_err(Error::from)
     }
 
     /// The fail-safe: full speed. Re-enables the PWM if `pwm1_enable` is
@@ -312,9 +314,9 @@ impl Fans {
             }
             let device = root.resolve(&entry)?;
             let of_node_link = device.join("of_node");
-            let of_node = match of_node_link.symlink_metadata() {
-                Ok(_) => Some(root.resolve(&of_node_link)?),
-                Err(_) => None,
+            let of_node = match root.lexists(&of_node_link)? {
+                true => Some(root.resolve(&of_node_link)?),
+                false => None,
             };
             let node_name = root::file_name(of_node.as_deref().unwrap_or(&device))?.to_owned();
             let hwmon = Hwmon::of_device(root, &device)?.ok_or_else(|| Error::NotPresent {

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::error::{Error, IoOp, Result};
+use crate::ioctl;
 use crate::root::{self, Root};
 
 /// The consumer label on every line this crate requests.
@@ -274,13 +275,15 @@ impl GpioChip {
 
     fn open(&self) -> Result<gpiocdev::Chip> {
         let path = self.dev_path();
-        if !self.root.exists(&path) {
+        if !self.root.exists(&path)? {
             return Err(Error::Io {
                 op: IoOp::Open,
                 path,
                 source: io::Error::from(io::ErrorKind::NotFound),
             });
         }
+        // Opening a chip already asks it for its info (GPIO_GET_CHIPINFO).
+        ioctl::note();
         gpiocdev::Chip::from_path(&path).map_err(|source| Error::Gpio {
             call: "open",
             chip: path,
@@ -332,6 +335,7 @@ impl GpioChip {
         // Checked here so a missing node reads "cannot open …/gpiochipN"
         // (NotFound) rather than an opaque library error.
         self.open()?;
+        ioctl::note();
         builder.request().map_err(|source| Error::Gpio {
             call: "line request",
             chip: self.dev_path(),

@@ -102,29 +102,30 @@ impl Hwmon {
         self.path.join(attr)
     }
 
-    /// Whether attribute `attr` exists.
-    pub fn has_attr(&self, attr: &str) -> bool {
-        self.attr(attr).exists()
+    /// Whether attribute `attr` exists; an attribute that cannot be
+    /// examined is an error naming it.
+    pub fn has_attr(&self, attr: &str) -> Result<bool> {
+        Ok(self.root.exists(&self.attr(attr))?)
     }
 
     /// The parent device, resolved, or `None` for a device-less hwmon.
     pub fn device(&self) -> Result<Option<PathBuf>> {
         let link = self.path.join("device");
-        if link.symlink_metadata().is_err() {
+        if !self.root.lexists(&link)? {
             return Ok(None);
         }
-        self.root.resolve(&link).map(Some)
+        Ok(Some(self.root.resolve(&link)?))
     }
 
     /// Reads temperature channel `channel` (`temp<channel>_input`), in
     /// millidegrees Celsius as hwmon reports it.
     pub fn temp_millicelsius(&self, channel: u32) -> Result<i64> {
-        self.root.read_parse(&self.attr(&format!("temp{channel}_input")), TEMP)
+        self.root.read_parse(&self.attr(&format!("temp{channel}_input")), TEMP).map_err(Error::from)
     }
 
     /// Reads an optional temperature attribute such as `temp1_crit`.
     pub fn temp_attr_optional(&self, attr: &str) -> Result<Option<i64>> {
-        self.root.read_parse_optional(&self.attr(attr), TEMP)
+        self.root.read_parse_optional(&self.attr(attr), TEMP).map_err(Error::from)
     }
 
     /// A summary for status output.

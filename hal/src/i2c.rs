@@ -8,7 +8,6 @@
 //! buses (i2c-7 on the UEXT header, i2c-8 on header P1), diagnostics, and
 //! cross-checking a driver.
 
-use std::fs::OpenOptions;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +16,7 @@ use i2cdev::linux::{LinuxI2CDevice, LinuxI2CError};
 use serde::Serialize;
 
 use crate::error::{Error, IoOp, Result};
+use crate::ioctl;
 use crate::root::{self, Root};
 
 /// An I2C client device as sysfs lists it (`/sys/bus/i2c/devices/2-004c`).
@@ -134,25 +134,27 @@ pub fn i2c_adapters(root: &Root) -> Result<Vec<I2cAdapter>> {
 
 /// [`i2c_adapters`] for status output.
 pub fn i2c_snapshot(root: &Root) -> Result<Vec<I2cAdapterSnapshot>> {
-    Ok(i2c_adapters(root)?
+    i2c_adapters(root)?
         .into_iter()
-        .map(|a| I2cAdapterSnapshot {
-            dev_node: root.dev().join(format!("i2c-{}", a.number)).exists(),
-            number: a.number,
-            name: a.name,
-            path: root.on_box(&a.path),
-            clients: a
-                .clients
-                .into_iter()
-                .map(|c| I2cClientSnapshot {
-                    address: c.address,
-                    ten_bit: c.ten_bit,
-                    name: c.name,
-                    driver: c.driver,
-                })
-                .collect(),
+        .map(|a| {
+            Ok(I2cAdapterSnapshot {
+                dev_node: root.exists(&root.dev().join(format!("i2c-{}", a.number)))?,
+                number: a.number,
+                name: a.name,
+                path: root.on_box(&a.path),
+                clients: a
+                    .clients
+                    .into_iter()
+                    .map(|c| I2cClientSnapshot {
+                        address: c.address,
+                        ten_bit: c.ten_bit,
+                        name: c.name,
+                        driver: c.driver,
+                    })
+                    .collect(),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Resolution of an LM75-family temperature register, in bits (the
@@ -225,11 +227,7 @@ impl I2cBus {
     /// i2c-dev address binding is per file descriptor).
     pub fn open(root: &Root, number: u32) -> Result<I2cBus> {
         let dev_node = root.dev().join(format!("i2c-{number}"));
-        OpenOptions::new().read(true).write(true).open(&dev_node).map_err(|source| Error::Io {
-            op: IoOp::Open,
-            path: dev_node.clone(),
-            source,
-        })?;
+        root.open_device(&dev_node, true)?;
         Ok(I2cBus { number, dev_node })
     }
 
@@ -292,6 +290,8 @@ impl I2cBus {
     /// EBUSY when a kernel driver owns the address.
     fn client(&self, address: u16) -> Result<LinuxI2CDevice> {
         check_address(address)?;
+        // Binding the address is the I2C_SLAVE ioctl.
+        ioctl::note();
         LinuxI2CDevice::new(&self.dev_node, address).map_err(|e| self.open_error(address, e))
     }
 

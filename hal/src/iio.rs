@@ -79,10 +79,12 @@ impl IioDevice {
 
     /// `in_voltage<channel>_raw`: the ADC code.
     pub fn raw(&self, channel: u32) -> Result<i64> {
-        self.root.read_parse(
-            &self.dir.join(format!("in_voltage{channel}_raw")),
-            "an integer ADC reading",
-        )
+        self.root
+            .read_parse(
+                &self.dir.join(format!("in_voltage{channel}_raw")),
+                "an integer ADC reading",
+            )
+            .map_err(Error::from)
     }
 
     /// The scale in millivolts per LSB: `in_voltage<channel>_scale` when the
@@ -90,7 +92,7 @@ impl IioDevice {
     pub fn scale(&self, channel: u32) -> Result<f64> {
         const EXPECTED: &str = "a decimal scale in mV per LSB";
         let own = self.dir.join(format!("in_voltage{channel}_scale"));
-        let path = if self.root.exists(&own) { own } else { self.dir.join("in_voltage_scale") };
+        let path = if self.root.exists(&own)? { own } else { self.dir.join("in_voltage_scale") };
         let scale: f64 = self.root.read_parse(&path, EXPECTED)?;
         if !scale.is_finite() || scale <= 0.0 {
             return Err(Error::malformed(&path, &scale.to_string(), EXPECTED));

@@ -222,7 +222,7 @@ impl Led {
     /// The LED `name` under `/sys/class/leds`.
     pub fn open(root: &Root, name: &str) -> Result<Led> {
         let link = root.class("leds").join(name);
-        if link.symlink_metadata().is_err() {
+        if !root.lexists(&link)? {
             return Err(Error::NotPresent {
                 component: format!("LED {name}"),
                 searched: root.class("leds"),
@@ -253,12 +253,12 @@ impl Led {
 
     /// Reads the current brightness.
     pub fn brightness(&self) -> Result<u32> {
-        self.root.read_parse(&self.path.join("brightness"), BRIGHTNESS)
+        self.root.read_parse(&self.path.join("brightness"), BRIGHTNESS).map_err(Error::from)
     }
 
     /// Reads the highest brightness.
     pub fn max_brightness(&self) -> Result<u32> {
-        self.root.read_parse(&self.path.join("max_brightness"), BRIGHTNESS)
+        self.root.read_parse(&self.path.join("max_brightness"), BRIGHTNESS).map_err(Error::from)
     }
 
     /// Sets the brightness, rejecting values above `max_brightness`
@@ -272,7 +272,7 @@ impl Led {
                 reason: format!("{} accepts 0..={max}", self.name),
             });
         }
-        self.root.write(&self.path.join("brightness"), &brightness.to_string())
+        self.root.write(&self.path.join("brightness"), &brightness.to_string()).map_err(Error::from)
     }
 
     /// Reads the available triggers and the active one.
@@ -300,7 +300,7 @@ impl Led {
                 ),
             });
         }
-        self.root.write(&self.path.join("trigger"), trigger)
+        self.root.write(&self.path.join("trigger"), trigger).map_err(Error::from)
     }
 
     /// Reads the netdev trigger's settings, or `None` when the active
@@ -345,7 +345,9 @@ impl Led {
         self.root.write(&self.path.join("link"), flag(settings.link))?;
         self.root.write(&self.path.join("rx"), flag(settings.rx))?;
         self.root.write(&self.path.join("tx"), flag(settings.tx))?;
-        self.root.write(&self.path.join("interval"), &settings.interval_ms.to_string())
+        self.root
+            .write(&self.path.join("interval"), &settings.interval_ms.to_string())
+            .map_err(Error::from)
     }
 
     /// Reads everything.
@@ -357,9 +359,11 @@ impl Led {
             role: self.role,
             brightness: self.brightness()?,
             max_brightness: self.max_brightness()?,
-            netdev_interface_present: netdev.as_ref().map(|n| {
-                !n.device_name.is_empty() && self.root.class("net").join(&n.device_name).exists()
-            }),
+            netdev_interface_present: match &netdev {
+                None => None,
+                Some(n) if n.device_name.is_empty() => Some(false),
+                Some(n) => Some(self.root.exists(&self.root.class("net").join(&n.device_name))?),
+            },
             netdev,
             trigger: triggers.current,
             available_triggers: triggers.available,

@@ -16,6 +16,10 @@
 //! This crate has no service concerns (no loops, no timers, no logging
 //! policy): the systemd binaries built on it decide those.
 
+// Unit tests build and break fixture copies with std::fs on purpose; the
+// library itself goes through `Root` (the lint holds for non-test builds).
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+
 mod bay;
 mod board;
 mod cpu;
@@ -28,10 +32,10 @@ mod hotplug;
 mod hwmon;
 mod i2c;
 mod iio;
+mod ioctl;
 mod irq;
 mod led;
 mod net;
-mod root;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod thermal;
@@ -53,7 +57,10 @@ pub use gpio::{
     GPIO_CONSUMER, GpioChardevInfo, GpioChip, GpioChipInfo, GpioChipKind, GpioInput, GpioOutput,
     PinName, RK3399_BANKS, pins, resolve_pin, set_auto_power_on,
 };
-pub use hotplug::{Action, BOARD_SUBSYSTEMS, EventSource, HotplugEvent, HotplugMonitor};
+pub use helios64_root::{ATTRIBUTE_LIMIT, Link, Root, TABLE_LIMIT};
+pub use hotplug::{
+    Action, BOARD_SUBSYSTEMS, EventSource, HotplugEvent, HotplugMonitor, KernelSubsystem,
+};
 pub use hwmon::{
     DiskTemp, DiskTempSnapshot, Hwmon, HwmonInfo, ScsiAddress, drivetemp_sensors, hwmon_devices,
 };
@@ -74,7 +81,9 @@ pub use net::{
     OperState, RxQueue, TxQueue, UsbDevice, link_settings, rps_sock_flow_entries,
     set_link_settings, set_rps_sock_flow_entries,
 };
-pub use root::Root;
+
+/// The root crate under its short name, for `root::file_name` and friends.
+use helios64_root as root;
 pub use thermal::{
     BOARD_SENSOR_ADDRESS, BOARD_SENSOR_BUS, BoardSensor, BoardSensorSnapshot, CoolingDevice,
     CoolingDeviceSnapshot, Thermal, ThermalSnapshot, ThermalZone, TripKind, TripPoint, ZoneRole,

@@ -5,6 +5,9 @@
 //! write get a private copy with [`copy_fixture`], so the committed tree is
 //! never modified.
 
+// Test support builds and mutates trees: it is the fixture, not the board.
+#![allow(clippy::disallowed_methods)]
+
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -101,4 +104,12 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many ioctls (ethtool, GPIO, I2C) this crate has issued in this
+/// process so far. A test proves a fixture run reached no host device by
+/// reading it before and after (tests in one process share the count, so
+/// compare within a test that issues none itself).
+pub fn ioctls_issued() -> u64 {
+    crate::ioctl::issued()
 }

@@ -137,7 +137,7 @@ impl ThermalZone {
 
     /// Reads the current temperature.
     pub fn temp_millicelsius(&self) -> Result<i64> {
-        self.root.read_parse(&self.path.join("temp"), MILLI)
+        self.root.read_parse(&self.path.join("temp"), MILLI).map_err(Error::from)
     }
 
     /// Reads every trip point, sorted by index.
@@ -342,12 +342,12 @@ impl CoolingDevice {
 
     /// Reads `cur_state`.
     pub fn cur_state(&self) -> Result<u64> {
-        self.root.read_parse(&self.path.join("cur_state"), STATE)
+        self.root.read_parse(&self.path.join("cur_state"), STATE).map_err(Error::from)
     }
 
     /// Reads `max_state`.
     pub fn max_state(&self) -> Result<u64> {
-        self.root.read_parse(&self.path.join("max_state"), STATE)
+        self.root.read_parse(&self.path.join("max_state"), STATE).map_err(Error::from)
     }
 
     /// Reads both states.

@@ -15,10 +15,12 @@ use helios64_status::BoxStatus;
 missing, 1 otherwise (the output still shows everything that could be read), 64 for a bad \
 command line. See docs/status-json.md for the JSON document.")]
 pub(crate) struct Args {
-    /// The filesystem root to read sys/, proc/ and dev/ under: / on the box, a
-    /// fixture tree such as fixtures/sysfs/helios64-armbian elsewhere.
-    #[arg(long, value_name = "DIR", default_value = "/")]
-    root: PathBuf,
+    /// Read sys/, proc/ and dev/ under this tree (a fixture such as
+    /// fixtures/sysfs/helios64-armbian) instead of the running system. A tree
+    /// is never asked for what only the running kernel knows (ethtool link
+    /// modes).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
 
     /// Print the JSON document instead of the table.
     #[arg(long)]
@@ -26,15 +28,22 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
-    if !args.root.is_dir() {
-        let _ = writeln!(
-            io::stderr(),
-            "helios64 status: --root {}: not a directory",
-            args.root.display()
-        );
-        return ExitCode::from(crate::EXIT_USAGE);
-    }
-    let status = BoxStatus::collect(&Root::new(&args.root));
+    let root = match &args.root {
+        None => Root::system(),
+        Some(dir) => {
+            let tree = Root::new(dir);
+            if !tree.is_dir(dir).unwrap_or(false) {
+                let _ = writeln!(
+                    io::stderr(),
+                    "helios64 status: --root {}: not a directory",
+                    dir.display()
+                );
+                return ExitCode::from(crate::EXIT_USAGE);
+            }
+            tree
+        }
+    };
+    let status = BoxStatus::collect(&root);
     let text = if args.json {
         match serde_json::to_string_pretty(&status) {
             Ok(json) => json + "\n",

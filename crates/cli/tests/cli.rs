@@ -1,7 +1,7 @@
 //! `helios64 smart` end to end: the real binary, a fake smartctl script
 //! serving real fixtures, exit codes and JSON output.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods, clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -3,7 +3,7 @@
 //! arguments, or is absent. A fake, not a mock: the runner spawns, times
 //! out, kills and parses exactly as it does with the real binary.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::disallowed_methods, clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

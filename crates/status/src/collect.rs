@@ -3,11 +3,10 @@
 use std::error::Error as _;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use helios64_hal::{
     Board, CpuTopology, Error, ErrorKind, Fans, Irq, Leds, NetInterface, Nic, PinningPlan, Root,
-    SataController, Thermal, Ups, UpsConfig, drivetemp_sensors, link_settings,
+    SataController, Thermal, Ups, UpsConfig, drivetemp_sensors,
 };
 
 use crate::views::{self, NicView, PinningView};
@@ -83,13 +82,12 @@ fn read_bays(
 /// ethtool link settings) keeps its sysfs view and the failure is listed.
 fn read_network(r: &mut Reader<'_>) -> Result<Vec<NicView>, Error> {
     let root = r.root;
-    // The ethtool ioctl talks to the running kernel, which only describes
-    // this machine when the root is the real one.
-    let live = root.base() == Path::new("/");
     let mut views = Vec::new();
     for nic in Nic::all(root)? {
-        let advertised = if live {
-            let modes = link_settings(nic.name()).map(|s| s.advertising.iter().collect());
+        // The ethtool ioctl talks to the running kernel: a tree's interface
+        // of the same name is not the host's, so a tree shows none.
+        let advertised = if root.is_live() {
+            let modes = nic.interface().link_settings().map(|s| s.advertising.iter().collect());
             r.read(Section::Network, modes)
         } else {
             None

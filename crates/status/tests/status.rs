@@ -5,7 +5,7 @@
 //! After an intended change, regenerate the golden files with
 //! `HELIOS64_BLESS=1 cargo test -p helios64-status` and review the diff.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::disallowed_methods, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -105,6 +105,9 @@ static INIT: Mutex<bool> = Mutex::new(false);
 /// Fails with [`ZfsError::ModuleNotLoaded`] when `/dev/zfs` is missing, so
 /// that nothing below tries (or waits) to load the module.
 pub(crate) fn require_module() -> Result<()> {
+    // The running kernel's node: libzfs and libzfs_core open it by this
+    // path themselves, so no other root can stand in for it.
+    #[allow(clippy::disallowed_methods)]
     if Path::new(ZFS_DEV).exists() {
         Ok(())
     } else {
@@ -219,6 +222,8 @@ impl Lzc {
     /// opened with `O_EXCL`. Closing it (or exiting) releases the holds made
     /// with it.
     pub fn cleanup_fd(&self) -> Result<OwnedFd> {
+        // The running kernel's node, as in `require_module`.
+        #[allow(clippy::disallowed_methods)]
         let file = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_EXCL)

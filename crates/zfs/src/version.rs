@@ -8,9 +8,8 @@
 //! and by default also when the kernel module is.
 
 use std::fmt;
-use std::fs;
-use std::io;
-use std::path::Path;
+
+use helios64_root::Root;
 
 use crate::error::{Result, ZfsError};
 
@@ -181,27 +180,34 @@ pub fn parse_kernel(content: &str) -> Option<ZfsVersion> {
     ZfsVersion::parse(content)
 }
 
-/// Reads the kernel module's version under a sysfs root (`/` normally; a
-/// fixture tree in tests). `Ok(None)` when the module is not loaded.
-pub fn kernel_at(root: &Path) -> Result<Option<ZfsVersion>> {
-    let path = root.join("sys/module/zfs/version");
-    match fs::read_to_string(&path) {
-        Ok(content) => parse_kernel(&content).map(Some).ok_or_else(|| {
+/// Reads the kernel module's version (`<root>/sys/module/zfs/version`).
+/// `Ok(None)` when the module is not loaded.
+pub fn kernel_at(root: &Root) -> Result<Option<ZfsVersion>> {
+    let path = root.sys().join("module/zfs/version");
+    let read = root.read_optional(&path).map_err(|e| match e {
+        helios64_root::Error::Io { path, source, .. } => ZfsError::Io { path, source },
+        other => ZfsError::malformed(
+            "kernel module version",
+            other.path().display().to_string(),
+            other.to_string(),
+        ),
+    })?;
+    match read {
+        Some(content) => parse_kernel(&content).map(Some).ok_or_else(|| {
             ZfsError::malformed("kernel module version", path.display().to_string(), content)
         }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ZfsError::Io { path, source }),
+        None => Ok(None),
     }
 }
 
 /// All three versions, reading sysfs under `root`.
-pub fn versions_at(root: &Path) -> Result<Versions> {
+pub fn versions_at(root: &Root) -> Result<Versions> {
     Ok(Versions { compiled: compiled(), userland: userland()?, kernel: kernel_at(root)? })
 }
 
 /// All three versions from the running system.
 pub fn versions() -> Result<Versions> {
-    versions_at(Path::new("/"))
+    versions_at(&Root::system())
 }
 
 #[cfg(test)]
@@ -270,15 +276,17 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // builds the tree it reads
     fn kernel_version_from_a_sysfs_tree() {
-        let root = tempfile::tempdir().unwrap();
-        assert_eq!(kernel_at(root.path()).unwrap(), None);
-        let dir = root.path().join("sys/module/zfs");
-        fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("version"), "2.3.2-2~bpo12+2\n").unwrap();
-        assert_eq!(kernel_at(root.path()).unwrap().map(|k| k.minor), Some(3));
-        fs::write(dir.join("version"), "garbage\n").unwrap();
-        let err = kernel_at(root.path()).unwrap_err();
+        let dir = tempfile::tempdir().unwrap();
+        let root = Root::new(dir.path());
+        assert_eq!(kernel_at(&root).unwrap(), None);
+        let module = root.sys().join("module/zfs");
+        std::fs::create_dir_all(&module).unwrap();
+        std::fs::write(module.join("version"), "2.3.2-2~bpo12+2\n").unwrap();
+        assert_eq!(kernel_at(&root).unwrap().map(|k| k.minor), Some(3));
+        std::fs::write(module.join("version"), "garbage\n").unwrap();
+        let err = kernel_at(&root).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Malformed);
         assert!(err.to_string().contains("sys/module/zfs/version"), "{err}");
     }

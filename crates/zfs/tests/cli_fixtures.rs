@@ -1,6 +1,8 @@
 //! The CLI parsers on real `zpool`/`zfs` output from OpenZFS 2.3.2, captured
 //! in the test VM (fixtures/zfs/2.3.2, see PROVENANCE.md there).
 
+// Tests build, break and read fixture trees and files directly.
+#![allow(clippy::disallowed_methods)]
 // Test-only code throughout, so clippy's test allowances (unwrap, panic)
 // apply to the helpers too.
 #![cfg(test)]

@@ -83,7 +83,7 @@ impl SataController {
     /// in the test VM).
     pub fn at(root: &Root, address: &str) -> Result<SataController> {
         let entry = root.bus_devices("pci").join(address);
-        if !root.exists(&entry) {
+        if !root.exists(&entry)? {
             return Err(Error::NotPresent {
                 component: format!("PCI device {address}"),
                 searched: root.bus_devices("pci"),
@@ -420,14 +420,14 @@ impl Bay {
 fn read_bytes_optional(root: &Root, path: &Path) -> Result<Option<Vec<u8>>> {
     match root.read_bytes(path) {
         Ok(bytes) => Ok(Some(bytes)),
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
 fn first_child(root: &Root, dir: &Path, wanted: impl Fn(&str) -> bool) -> Result<Option<PathBuf>> {
     for entry in root.list(dir)? {
-        if entry.is_dir() && wanted(root::file_name(&entry)?) {
+        if wanted(root::file_name(&entry)?) && root.is_dir(&entry)? {
             return Ok(Some(entry));
         }
     }

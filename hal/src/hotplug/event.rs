@@ -74,6 +74,71 @@ impl serde::Serialize for Action {
     }
 }
 
+/// A device's kernel subsystem (the uevent's `SUBSYSTEM`): the ones the
+/// board reacts to by name, and any other as the kernel spells it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KernelSubsystem {
+    /// `net`: network interfaces.
+    Net,
+    /// `usb`: USB devices and interfaces.
+    Usb,
+    /// `block`: disks and partitions.
+    Block,
+    /// `power_supply`: mains adapters, batteries.
+    PowerSupply,
+    /// `leds`.
+    Leds,
+    /// `hwmon`: sensors (drivetemp comes and goes with its disk).
+    Hwmon,
+    /// `thermal`: thermal zones and cooling devices.
+    Thermal,
+    /// Any other subsystem, as the kernel spells it.
+    Other(String),
+}
+
+impl KernelSubsystem {
+    /// The subsystem for a uevent `SUBSYSTEM` value.
+    pub fn parse(text: &str) -> KernelSubsystem {
+        match text {
+            "net" => KernelSubsystem::Net,
+            "usb" => KernelSubsystem::Usb,
+            "block" => KernelSubsystem::Block,
+            "power_supply" => KernelSubsystem::PowerSupply,
+            "leds" => KernelSubsystem::Leds,
+            "hwmon" => KernelSubsystem::Hwmon,
+            "thermal" => KernelSubsystem::Thermal,
+            other => KernelSubsystem::Other(other.to_owned()),
+        }
+    }
+
+    /// The kernel's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            KernelSubsystem::Net => "net",
+            KernelSubsystem::Usb => "usb",
+            KernelSubsystem::Block => "block",
+            KernelSubsystem::PowerSupply => "power_supply",
+            KernelSubsystem::Leds => "leds",
+            KernelSubsystem::Hwmon => "hwmon",
+            KernelSubsystem::Thermal => "thermal",
+            KernelSubsystem::Other(other) => other,
+        }
+    }
+}
+
+impl fmt::Display for KernelSubsystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Serialised as the kernel spells it (`"net"`, `"power_supply"`).
+impl serde::Serialize for KernelSubsystem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Whether a property is one of [`HotplugEvent`]'s fields, so not repeated
 /// in its `properties`.
 pub(super) fn is_field_property(name: &str) -> bool {
@@ -97,7 +162,7 @@ pub struct HotplugEvent {
     /// What happened.
     pub action: Action,
     /// The device's subsystem: `net`, `block`, `power_supply`, ...
-    pub subsystem: String,
+    pub subsystem: KernelSubsystem,
     /// The device's kernel name: `eth1`, `sda1`, `test_ac`,
     /// `helios64:red:ata1-err`.
     pub sysname: String,
@@ -123,10 +188,10 @@ impl HotplugEvent {
     /// ignored: the arguments say those.
     ///
     /// ```
-    /// use helios64_hal::{Action, HotplugEvent, Root};
+    /// use helios64_hal::{Action, HotplugEvent, KernelSubsystem, Root};
     /// let event = HotplugEvent::new(
     ///     Action::Change,
-    ///     "power_supply",
+    ///     KernelSubsystem::PowerSupply,
     ///     "/devices/platform/gpio-charger/power_supply/gpio-charger",
     ///     [("POWER_SUPPLY_TYPE", "Mains"), ("POWER_SUPPLY_ONLINE", "0")],
     /// );
@@ -136,7 +201,7 @@ impl HotplugEvent {
     /// ```
     pub fn new<K, V>(
         action: Action,
-        subsystem: &str,
+        subsystem: KernelSubsystem,
         devpath: &str,
         properties: impl IntoIterator<Item = (K, V)>,
     ) -> HotplugEvent
@@ -147,7 +212,7 @@ impl HotplugEvent {
         let sysname = devpath.rsplit('/').next().unwrap_or_default().replace('!', "/");
         HotplugEvent {
             action,
-            subsystem: subsystem.to_owned(),
+            subsystem,
             sysname,
             devpath: devpath.to_owned(),
             seqnum: None,
@@ -197,14 +262,14 @@ impl HotplugEvent {
     /// RK3399). Events from [`EventSource::Kernel`](crate::EventSource::Kernel)
     /// carry no udev properties, so a LAN2 removal seen there is `None`.
     pub fn nic_role(&self, root: &Root) -> Result<Option<NicRole>> {
-        if self.subsystem != "net" {
+        if self.subsystem != KernelSubsystem::Net {
             return Ok(None);
         }
         let dir = self.sys_path(root);
-        if self.action != Action::Remove && root.exists(&dir) {
+        if self.action != Action::Remove && root.exists(&dir)? {
             match NetInterface::at(root, &dir).and_then(|interface| net::classify(&interface)) {
                 // Unplugged between the event and now: the event still says.
-                Err(_) if !root.exists(&dir) => {}
+                Err(_) if !root.exists(&dir).unwrap_or(true) => {}
                 other => return other,
             }
         }
@@ -243,7 +308,7 @@ impl HotplugEvent {
     /// Mains supply the UPS trusts is [`Ups::mains_source`](crate::Ups::mains_source);
     /// compare its name with [`HotplugEvent::sysname`].
     pub fn mains_online(&self, root: &Root) -> Result<Option<bool>> {
-        if self.subsystem != "power_supply" || self.action == Action::Remove {
+        if self.subsystem != KernelSubsystem::PowerSupply || self.action == Action::Remove {
             return Ok(None);
         }
         let dir = self.sys_path(root);
@@ -270,7 +335,7 @@ impl HotplugEvent {
     /// ([`Bay::shares_port_with_m2`]). `None` for block devices elsewhere
     /// (NVMe, USB, virtio, loop, zvols) and other subsystems.
     pub fn bay(&self, controller: &SataController) -> Result<Option<Bay>> {
-        if self.subsystem != "block" {
+        if self.subsystem != KernelSubsystem::Block {
             return Ok(None);
         }
         controller.bay_holding(&self.devpath)

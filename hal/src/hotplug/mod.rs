@@ -30,35 +30,41 @@
 //! ([`HotplugMonitor::events_lost`] recognises it). The monitor stays
 //! usable, but what was missed is unknown: rediscover from sysfs.
 //!
-//! [`Root`]: crate::Root
 
 mod event;
 
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
-pub use event::{Action, HotplugEvent};
+pub use event::{Action, HotplugEvent, KernelSubsystem};
 
 use crate::error::{Error, Result};
+use crate::root::Root;
 
 /// The subsystems whose events [`HotplugMonitor::open`] receives: `net`
 /// (LAN2 is a USB NIC; LAN1 is renamed at boot), `usb` (the RTL8156 and
 /// the USB ports), `block` (disks in the bays), `power_supply` (mains
 /// on/off line: the UPS), `leds`, `hwmon` (drivetemp comes and goes with
 /// its disk) and `thermal`.
-pub const BOARD_SUBSYSTEMS: [&str; 7] =
-    ["net", "usb", "block", "power_supply", "leds", "hwmon", "thermal"];
+pub const BOARD_SUBSYSTEMS: [KernelSubsystem; 7] = [
+    KernelSubsystem::Net,
+    KernelSubsystem::Usb,
+    KernelSubsystem::Block,
+    KernelSubsystem::PowerSupply,
+    KernelSubsystem::Leds,
+    KernelSubsystem::Hwmon,
+    KernelSubsystem::Thermal,
+];
 
-/// udevd's control socket: libudev's own test for a running udevd. Without
-/// one, a udev-source socket would be opened but subscribed to nothing.
-/// Not under the injected root, like the netlink socket it stands for.
-const UDEVD_CONTROL: &str = "/run/udev/control";
+/// udevd's control socket under `<root>/run`: libudev's own test for a
+/// running udevd. Without one, a udev-source socket would be opened but
+/// subscribed to nothing.
+const UDEVD_CONTROL: &str = "udev/control";
 
 /// Where events come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,7 +98,7 @@ impl EventSource {
 /// use helios64_hal::{HotplugMonitor, NicRole, Root};
 ///
 /// let root = Root::system();
-/// let mut monitor = HotplugMonitor::open()?;
+/// let mut monitor = HotplugMonitor::open(&root)?;
 /// if let Some(event) = monitor.next_timeout(Duration::from_secs(5))? {
 ///     if event.nic_role(&root)? == Some(NicRole::Lan2) {
 ///         // re-apply LAN2's IRQ and RPS pinning
@@ -110,7 +116,7 @@ impl EventSource {
 pub struct HotplugMonitor {
     socket: udev::MonitorSocket,
     source: EventSource,
-    subsystems: Vec<String>,
+    subsystems: Vec<KernelSubsystem>,
     /// Names the socket in errors: "udev monitor (net, usb, ...)".
     description: String,
 }
@@ -127,24 +133,32 @@ impl fmt::Debug for HotplugMonitor {
 
 impl HotplugMonitor {
     /// A udev-source monitor for [`BOARD_SUBSYSTEMS`]. `NotPresent` when
-    /// udevd is not running.
-    pub fn open() -> Result<HotplugMonitor> {
-        HotplugMonitor::open_with(EventSource::Udev, &BOARD_SUBSYSTEMS)
+    /// udevd is not running; [`Error::NotLive`] on a fixture root.
+    pub fn open(root: &Root) -> Result<HotplugMonitor> {
+        HotplugMonitor::open_with(root, EventSource::Udev, &BOARD_SUBSYSTEMS)
     }
 
     /// A monitor for `subsystems` from `source`. An empty list receives
     /// every subsystem's events. A [`EventSource::Udev`] monitor is
-    /// `NotPresent` when udevd is not running.
-    pub fn open_with(source: EventSource, subsystems: &[&str]) -> Result<HotplugMonitor> {
+    /// `NotPresent` when udevd is not running. Events come from the running
+    /// kernel only, so a fixture root is refused ([`Error::NotLive`]).
+    pub fn open_with(
+        root: &Root,
+        source: EventSource,
+        subsystems: &[KernelSubsystem],
+    ) -> Result<HotplugMonitor> {
+        root.require_live("udev_monitor_new_from_netlink")?;
+        let names: Vec<&str> = subsystems.iter().map(KernelSubsystem::as_str).collect();
         let description = format!(
             "{} monitor ({})",
             source.name(),
-            if subsystems.is_empty() { "all subsystems".to_owned() } else { subsystems.join(", ") }
+            if names.is_empty() { "all subsystems".to_owned() } else { names.join(", ") }
         );
-        if source == EventSource::Udev && !Path::new(UDEVD_CONTROL).exists() {
+        let control = root.run().join(UDEVD_CONTROL);
+        if source == EventSource::Udev && !root.exists(&control)? {
             return Err(Error::NotPresent {
                 component: "systemd-udevd (the udev event source)".to_owned(),
-                searched: UDEVD_CONTROL.into(),
+                searched: control,
             });
         }
         let err = |call: &'static str| {
@@ -156,18 +170,13 @@ impl HotplugMonitor {
             EventSource::Kernel => udev::MonitorBuilder::new_kernel(),
         }
         .map_err(err("udev_monitor_new_from_netlink"))?;
-        for subsystem in subsystems {
+        for subsystem in &names {
             builder = builder
                 .match_subsystem(subsystem)
                 .map_err(err("udev_monitor_filter_add_match_subsystem_devtype"))?;
         }
         let socket = builder.listen().map_err(err("udev_monitor_enable_receiving"))?;
-        Ok(HotplugMonitor {
-            socket,
-            source,
-            subsystems: subsystems.iter().map(|s| (*s).to_owned()).collect(),
-            description,
-        })
+        Ok(HotplugMonitor { socket, source, subsystems: subsystems.to_vec(), description })
     }
 
     /// Where the events come from.
@@ -176,7 +185,7 @@ impl HotplugMonitor {
     }
 
     /// The subsystems received (empty: all).
-    pub fn subsystems(&self) -> &[String] {
+    pub fn subsystems(&self) -> &[KernelSubsystem] {
         &self.subsystems
     }
 
@@ -297,7 +306,7 @@ fn from_udev(event: &udev::Event) -> Result<HotplugEvent> {
         None => return Err(Error::malformed(syspath, "", "an event with an ACTION")),
     };
     let subsystem = match event.subsystem() {
-        Some(subsystem) => text(subsystem, "a UTF-8 SUBSYSTEM")?,
+        Some(subsystem) => KernelSubsystem::parse(&text(subsystem, "a UTF-8 SUBSYSTEM")?),
         None => return Err(Error::malformed(syspath, "", "an event with a SUBSYSTEM")),
     };
     let mut properties = std::collections::BTreeMap::new();

@@ -1,5 +1,6 @@
 use std::fs;
 use std::os::fd::AsFd;
+use std::path::Path;
 
 use super::*;
 use crate::testing::{Fixture, copy_fixture};
@@ -25,7 +26,7 @@ fn nic_names(f: Fixture) -> (&'static str, &'static str) {
 }
 
 fn net(action: Action, devpath: &str, properties: &[(&str, &str)]) -> HotplugEvent {
-    HotplugEvent::new(action, "net", devpath, properties.iter().copied())
+    HotplugEvent::new(action, KernelSubsystem::Net, devpath, properties.iter().copied())
 }
 
 /// What udev records for the RTL8156 (usb_id builtin) and hands back with
@@ -52,7 +53,7 @@ fn actions_keep_the_kernel_spelling() {
 fn a_literal_event_derives_its_sysname_and_keeps_fields_out_of_properties() {
     let event = HotplugEvent::new(
         Action::Add,
-        "block",
+        KernelSubsystem::Block,
         "/devices/pci0000:00/0000:00:1f.2/host0/target0:0:0/0:0:0:0/block/cciss!c0d0",
         [("ACTION", "remove"), ("DEVPATH", "/elsewhere"), ("DEVTYPE", "disk"), ("MAJOR", "104")],
     );
@@ -91,8 +92,12 @@ fn present_interfaces_are_classified_through_sysfs() {
         // Sysfs outranks what the event claims while the interface exists.
         let lying = net(Action::Change, "/devices/virtual/net/lo", &RTL8156_IDS);
         assert_eq!(lying.nic_role(&root).unwrap(), None);
-        let block =
-            HotplugEvent::new(Action::Add, "block", &format!("{LAN1_NET}/{lan1}"), RTL8156_IDS);
+        let block = HotplugEvent::new(
+            Action::Add,
+            KernelSubsystem::Block,
+            &format!("{LAN1_NET}/{lan1}"),
+            RTL8156_IDS,
+        );
         assert_eq!(block.nic_role(&root).unwrap(), None, "not a net event");
     }
 }
@@ -142,7 +147,7 @@ fn malformed_nic_identities_name_the_device() {
 }
 
 fn supply(action: Action, devpath: &str, properties: &[(&str, &str)]) -> HotplugEvent {
-    HotplugEvent::new(action, "power_supply", devpath, properties.iter().copied())
+    HotplugEvent::new(action, KernelSubsystem::PowerSupply, devpath, properties.iter().copied())
 }
 
 #[test]
@@ -165,7 +170,7 @@ fn mains_changes_are_read_from_the_event() {
             supply(Action::Change, battery_path, &battery).mains_online(&root).unwrap(),
             None
         );
-        let leds = HotplugEvent::new(Action::Change, "leds", GPIO_CHARGER, off);
+        let leds = HotplugEvent::new(Action::Change, KernelSubsystem::Leds, GPIO_CHARGER, off);
         assert_eq!(leds.mains_online(&root).unwrap(), None, "not a power_supply event");
     }
 }
@@ -208,7 +213,7 @@ fn malformed_mains_state_names_the_attribute() {
 }
 
 fn block(action: Action, devpath: &str, devtype: &str) -> HotplugEvent {
-    HotplugEvent::new(action, "block", devpath, [("DEVTYPE", devtype)])
+    HotplugEvent::new(action, KernelSubsystem::Block, devpath, [("DEVTYPE", devtype)])
 }
 
 #[test]
@@ -238,7 +243,12 @@ fn disks_and_partitions_are_placed_in_their_bays() {
         let usb_disk = format!("{USB_HUB}/2-1.3/2-1.3:1.0/host6/target6:0:0/6:0:0:0/block/sdg");
         assert_eq!(bay_of(block(Action::Add, &usb_disk, "disk")), None, "a USB disk");
         let drivetemp = format!("{JMB585}/{sda_port}/hwmon/hwmon9");
-        let hwmon = HotplugEvent::new(Action::Add, "hwmon", &drivetemp, [("NAME", "drivetemp")]);
+        let hwmon = HotplugEvent::new(
+            Action::Add,
+            KernelSubsystem::Hwmon,
+            &drivetemp,
+            [("NAME", "drivetemp")],
+        );
         assert_eq!(bay_of(hwmon), None, "not a block event");
     }
 }
@@ -246,19 +256,38 @@ fn disks_and_partitions_are_placed_in_their_bays() {
 #[test]
 fn a_quiet_monitor_returns_nothing_without_blocking() {
     // The kernel source needs no udevd; nothing emits this subsystem.
-    let mut monitor = HotplugMonitor::open_with(EventSource::Kernel, &["helios64-none"]).unwrap();
+    let none = KernelSubsystem::parse("helios64-none");
+    let mut monitor = HotplugMonitor::open_with(
+        &Root::system(),
+        EventSource::Kernel,
+        std::slice::from_ref(&none),
+    )
+    .unwrap();
     let flags = nix::fcntl::fcntl(monitor.as_fd(), nix::fcntl::FcntlArg::F_GETFL).unwrap();
     assert_ne!(flags & libc::O_NONBLOCK, 0, "the socket must never block a daemon");
     assert!(monitor.try_next().unwrap().is_none());
     assert!(monitor.next_timeout(Duration::from_millis(30)).unwrap().is_none());
-    assert_eq!(
-        (monitor.source(), monitor.subsystems()),
-        (EventSource::Kernel, &["helios64-none".to_owned()][..])
-    );
+    assert_eq!((monitor.source(), monitor.subsystems()), (EventSource::Kernel, &[none][..]));
     let shown = format!("{monitor:?}");
     assert!(shown.contains("helios64-none") && shown.contains("Kernel"), "{shown}");
     fn send<T: Send>(_: T) {}
     send(monitor);
+}
+
+#[test]
+fn a_fixture_root_never_opens_the_event_socket() {
+    let e = HotplugMonitor::open(&Fixture::Armbian.root()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(e.to_string().contains("needs the running kernel"), "{e}");
+}
+
+#[test]
+fn kernel_subsystems_round_trip_their_spelling() {
+    for name in ["net", "usb", "block", "power_supply", "leds", "hwmon", "thermal", "input"] {
+        assert_eq!(KernelSubsystem::parse(name).as_str(), name);
+    }
+    assert_eq!(KernelSubsystem::parse("power_supply"), KernelSubsystem::PowerSupply);
+    assert_eq!(KernelSubsystem::parse("input"), KernelSubsystem::Other("input".into()));
 }
 
 #[test]

@@ -44,7 +44,7 @@ impl Irq {
     /// IRQ `number`; `NotPresent` when `/proc/irq/<number>` does not exist.
     pub fn open(root: &Root, number: u32) -> Result<Irq> {
         let dir = root.proc().join("irq").join(number.to_string());
-        if !root.exists(&dir) {
+        if !root.exists(&dir)? {
             return Err(Error::NotPresent {
                 component: format!("IRQ {number}"),
                 searched: root.proc().join("irq"),
@@ -98,7 +98,7 @@ impl Irq {
                 reason: format!("IRQ {} needs at least one CPU", self.number),
             });
         }
-        self.root.write(&self.affinity_list_path(), &cpus.to_list_string())
+        self.root.write(&self.affinity_list_path(), &cpus.to_list_string()).map_err(Error::from)
     }
 
     /// Restricts the IRQ to `cpus` through the hex mask file instead.
@@ -110,14 +110,14 @@ impl Irq {
                 reason: format!("IRQ {} needs at least one CPU", self.number),
             });
         }
-        self.root.write(&self.affinity_mask_path(), &cpus.to_mask_string())
+        self.root.write(&self.affinity_mask_path(), &cpus.to_mask_string()).map_err(Error::from)
     }
 
     /// The handler names, from the subdirectories of `/proc/irq/<n>`.
     pub fn actions(&self) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for entry in self.root.list(&self.dir)? {
-            if entry.is_dir() {
+            if self.root.is_dir(&entry)? {
                 out.push(root::file_name(&entry)?.to_owned());
             }
         }

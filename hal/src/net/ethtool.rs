@@ -21,7 +21,9 @@ use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use crate::error::{Error, Result};
+use crate::ioctl;
 use crate::net::linkmode::{Duplex, LinkMode, LinkModes};
+use crate::root::Root;
 
 const ETHTOOL_GLINKSETTINGS: u32 = 0x0000_004c;
 const ETHTOOL_SLINKSETTINGS: u32 = 0x0000_004d;
@@ -234,6 +236,7 @@ fn ethtool_ioctl(
     call: &'static str,
 ) -> Result<()> {
     let mut ifr = ifreq_for(interface, req)?;
+    ioctl::note();
     // SAFETY: `ifr` names the interface and points at `req`, which is
     // large enough for the header plus three bitmaps of the nwords it
     // announces (at most MAX_NWORDS each); the kernel writes only within
@@ -249,9 +252,12 @@ fn ethtool_ioctl(
 ///
 /// The kernel's bitmap size is learnt first: a request with
 /// `link_mode_masks_nwords = 0` is answered with `-N`, then the real request
-/// is sent with `N`.
-pub fn link_settings(interface: &str) -> Result<LinkSettings> {
+/// is sent with `N`. The ioctl talks to the running kernel, so `root` must be
+/// the live one ([`Error::NotLive`] otherwise: a fixture tree's interface of
+/// the same name is not the host's).
+pub fn link_settings(root: &Root, interface: &str) -> Result<LinkSettings> {
     const CALL: &str = "ETHTOOL_GLINKSETTINGS";
+    root.require_live(CALL)?;
     let fd = socket(interface, CALL)?;
     let mut probe = RawRequest::new(ETHTOOL_GLINKSETTINGS, 0);
     ethtool_ioctl(&fd, interface, &mut probe, CALL)?;
@@ -359,9 +365,10 @@ fn encode(settings: &LinkSettings) -> Result<RawRequest> {
 /// `settings` must come from [`link_settings`] (possibly changed with
 /// [`LinkSettings::advertising_only`], [`LinkSettings::with_autoneg`] or
 /// [`LinkSettings::forced`]): the kernel requires the bitmap size it
-/// announced.
-pub fn set_link_settings(settings: &LinkSettings) -> Result<()> {
+/// announced. Only on the live `root`, like [`link_settings`].
+pub fn set_link_settings(root: &Root, settings: &LinkSettings) -> Result<()> {
     const CALL: &str = "ETHTOOL_SLINKSETTINGS";
+    root.require_live(CALL)?;
     let mut req = encode(settings)?;
     let fd = socket(&settings.interface, CALL)?;
     ethtool_ioctl(&fd, &settings.interface, &mut req, CALL)
@@ -496,9 +503,21 @@ mod tests {
     fn a_missing_interface_is_a_device_error_naming_it() {
         // No interface has this name (names are at most 15 bytes and this
         // one is valid but never created); the ioctl must fail cleanly.
-        let e = link_settings("h64-nonexist0").unwrap_err();
+        let e = link_settings(&Root::system(), "h64-nonexist0").unwrap_err();
         assert!(matches!(e, Error::Device { call: "ETHTOOL_GLINKSETTINGS", .. }), "{e:?}");
         assert!(e.to_string().contains("h64-nonexist0"));
         assert_eq!(e.kind(), ErrorKind::Unsupported, "ENODEV");
+    }
+
+    #[test]
+    fn a_tree_root_is_refused_before_any_socket_or_ioctl() {
+        // An interface name the host surely has: on a fixture tree it must
+        // still not be asked about.
+        let tree = Root::new("/nonexistent");
+        let e = link_settings(&tree, "lo").unwrap_err();
+        assert!(matches!(e, Error::NotLive { call: "ETHTOOL_GLINKSETTINGS", .. }), "{e:?}");
+        let settings = decode("lo", &rtl8156(), 4);
+        let e = set_link_settings(&tree, &settings).unwrap_err();
+        assert!(matches!(e, Error::NotLive { call: "ETHTOOL_SLINKSETTINGS", .. }), "{e:?}");
     }
 }

@@ -16,7 +16,6 @@ mod ethtool;
 mod linkmode;
 mod queues;
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 pub use ethtool::{LinkSettings, link_settings, set_link_settings};
@@ -74,7 +73,7 @@ impl NetInterface {
     /// The interface called `name`.
     pub fn by_name(root: &Root, name: &str) -> Result<NetInterface> {
         let entry = root.class("net").join(name);
-        if !root.exists(&entry) {
+        if !root.exists(&entry)? {
             return Err(Error::NotPresent {
                 component: format!("network interface {name}"),
                 searched: root.class("net"),
@@ -96,11 +95,7 @@ impl NetInterface {
         let device_link = dir.join("device");
         // Resolved rather than read: only the resolved path names the device
         // whatever form the link text takes. Virtual interfaces have none.
-        let device = match root.resolve(&device_link) {
-            Ok(path) => Some(path),
-            Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
-        };
+        let device = root.resolve_optional(&device_link)?;
         let (driver, bus) = match &device {
             Some(dev) => {
                 (root.link_name(&dev.join("driver"))?, root.link_name(&dev.join("subsystem"))?)
@@ -213,10 +208,8 @@ impl NetInterface {
     fn read_while_running(&self, path: &Path) -> Result<Option<String>> {
         match self.root.read(path) {
             Ok(text) => Ok(Some(text)),
-            Err(Error::Io { source, .. }) if source.raw_os_error() == Some(libc::EINVAL) => {
-                Ok(None)
-            }
-            Err(e) => Err(e),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(None),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -256,9 +249,10 @@ impl NetInterface {
         })
     }
 
-    /// Reads the link settings through ethtool (see [`link_settings`]).
+    /// Reads the link settings through ethtool (see [`link_settings`]):
+    /// [`Error::NotLive`] on a fixture tree.
     pub fn link_settings(&self) -> Result<LinkSettings> {
-        link_settings(&self.name)
+        link_settings(&self.root, &self.name)
     }
 
     /// Advertises exactly the full-duplex mode(s) at `speed_mbps` that the
@@ -277,7 +271,7 @@ impl NetInterface {
             });
         }
         let next = current.advertising_only(&modes)?;
-        set_link_settings(&next)?;
+        set_link_settings(&self.root, &next)?;
         Ok(next)
     }
 
@@ -285,7 +279,7 @@ impl NetInterface {
     pub fn advertise_all(&self) -> Result<LinkSettings> {
         let current = self.link_settings()?;
         let next = current.advertising_only(&current.supported.speeds())?;
-        set_link_settings(&next)?;
+        set_link_settings(&self.root, &next)?;
         Ok(next)
     }
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cpuset::{self, CpuSet};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::root::{self, Root};
 
 /// A receive queue (`queues/rx-N`).
@@ -89,18 +89,18 @@ impl RxQueue {
 
     /// Sets the RPS CPUs (an empty set turns RPS off).
     pub fn set_rps_cpus(&self, cpus: &CpuSet) -> Result<()> {
-        self.root.write(&self.rps_cpus_path(), &cpus.to_mask_string())
+        self.root.write(&self.rps_cpus_path(), &cpus.to_mask_string()).map_err(Error::from)
     }
 
     /// The RFS flow table size for this queue.
     pub fn rps_flow_cnt(&self) -> Result<u32> {
-        self.root.read_parse(&self.rps_flow_cnt_path(), "a flow count")
+        self.root.read_parse(&self.rps_flow_cnt_path(), "a flow count").map_err(Error::from)
     }
 
     /// Sets the RFS flow table size (the kernel rounds it up to a power of
     /// two).
     pub fn set_rps_flow_cnt(&self, count: u32) -> Result<()> {
-        self.root.write(&self.rps_flow_cnt_path(), &count.to_string())
+        self.root.write(&self.rps_flow_cnt_path(), &count.to_string()).map_err(Error::from)
     }
 }
 
@@ -134,7 +134,7 @@ impl TxQueue {
 
     /// Sets the XPS CPUs.
     pub fn set_xps_cpus(&self, cpus: &CpuSet) -> Result<()> {
-        self.root.write(&self.xps_cpus_path(), &cpus.to_mask_string())
+        self.root.write(&self.xps_cpus_path(), &cpus.to_mask_string()).map_err(Error::from)
     }
 }
 
@@ -144,10 +144,10 @@ fn sock_flow_path(root: &Root) -> PathBuf {
 
 /// The global RFS socket flow table size.
 pub fn rps_sock_flow_entries(root: &Root) -> Result<u32> {
-    root.read_parse(&sock_flow_path(root), "a flow entry count")
+    root.read_parse(&sock_flow_path(root), "a flow entry count").map_err(Error::from)
 }
 
 /// Sets the global RFS socket flow table size.
 pub fn set_rps_sock_flow_entries(root: &Root, entries: u32) -> Result<()> {
-    root.write(&sock_flow_path(root), &entries.to_string())
+    root.write(&sock_flow_path(root), &entries.to_string()).map_err(Error::from)
 }

@@ -11,7 +11,9 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use helios64_hal::{Action, EventSource, HotplugEvent, HotplugMonitor, Root, SataController};
+use helios64_hal::{
+    Action, EventSource, HotplugEvent, HotplugMonitor, KernelSubsystem, Root, SataController,
+};
 use vm_env::{board, require_guest};
 
 use crate::common::{read, write};
@@ -49,20 +51,22 @@ fn expect_event(
 fn netdevsim_interfaces_come_and_go_as_net_events() {
     require_guest();
     let root = Root::system();
-    let mut monitor = HotplugMonitor::open().unwrap();
+    let mut monitor = HotplugMonitor::open(&Root::system()).unwrap();
     // The device setup took netdevsim ID 1 (nsim0).
     let id = 100 + std::process::id() % 10_000;
     let parent = format!("/devices/netdevsim{id}/");
     write("/sys/bus/netdevsim/new_device", &format!("{id} 1"));
     let added = expect_event(&mut monitor, "net add for the new netdevsim port", |e| {
-        e.subsystem == "net" && e.devpath.starts_with(&parent)
+        e.subsystem == KernelSubsystem::Net && e.devpath.starts_with(&parent)
     });
     let name = added.sysname.clone();
     let live = added.sys_path(&root).exists();
     let added_role = added.nic_role(&root);
     write("/sys/bus/netdevsim/del_device", &id.to_string());
     let removed = expect_event(&mut monitor, "net remove of the netdevsim port", |e| {
-        e.subsystem == "net" && e.devpath.starts_with(&parent) && e.action == Action::Remove
+        e.subsystem == KernelSubsystem::Net
+            && e.devpath.starts_with(&parent)
+            && e.action == Action::Remove
     });
 
     assert_eq!(added.action, Action::Add, "{added:?}");
@@ -95,10 +99,16 @@ fn mains_going_off_and_on_line_is_a_power_supply_change() {
     require_guest();
     let root = Root::system();
     let _restore = RestoreAc(read(AC_PARAM));
-    let mut udev = HotplugMonitor::open().unwrap();
-    let mut kernel = HotplugMonitor::open_with(EventSource::Kernel, &["power_supply"]).unwrap();
-    let is_mains =
-        |e: &HotplugEvent| e.subsystem == "power_supply" && e.sysname == board::MAINS_SUPPLY;
+    let mut udev = HotplugMonitor::open(&Root::system()).unwrap();
+    let mut kernel = HotplugMonitor::open_with(
+        &Root::system(),
+        EventSource::Kernel,
+        &[KernelSubsystem::PowerSupply],
+    )
+    .unwrap();
+    let is_mains = |e: &HotplugEvent| {
+        e.subsystem == KernelSubsystem::PowerSupply && e.sysname == board::MAINS_SUPPLY
+    };
 
     write(AC_PARAM, "off");
     let off = expect_event(&mut udev, "test_ac change (off)", is_mains);
@@ -127,13 +137,13 @@ fn a_bay_disk_change_is_placed_in_its_bay() {
     let bay = 2;
     let disk = guest.bay_disk(bay).unwrap();
     let disk_name = disk.file_name().unwrap().to_str().unwrap().to_owned();
-    let mut monitor = HotplugMonitor::open().unwrap();
+    let mut monitor = HotplugMonitor::open(&Root::system()).unwrap();
     // One at a time: waiting for one event consumes the others.
     let mut change = |name: &str| {
         write(format!("/sys/class/block/{name}/uevent"), "change");
         let name = name.to_owned();
         expect_event(&mut monitor, &format!("{name} change"), move |e| {
-            e.subsystem == "block" && e.sysname == name
+            e.subsystem == KernelSubsystem::Block && e.sysname == name
         })
     };
     let bay_disk = change(&disk_name);
@@ -158,15 +168,16 @@ fn uleds_request(name: &str, max_brightness: i32) -> Vec<u8> {
 fn a_uleds_led_appears_and_disappears() {
     let guest = require_guest();
     let name = guest.unique_name("h64hotplug");
-    let mut monitor = HotplugMonitor::open().unwrap();
+    let mut monitor = HotplugMonitor::open(&Root::system()).unwrap();
     let mut uleds = fs::OpenOptions::new().read(true).write(true).open("/dev/uleds").unwrap();
     uleds.write_all(&uleds_request(&name, 1)).unwrap();
-    let added =
-        expect_event(&mut monitor, "leds add", |e| e.subsystem == "leds" && e.sysname == name);
+    let added = expect_event(&mut monitor, "leds add", |e| {
+        e.subsystem == KernelSubsystem::Leds && e.sysname == name
+    });
     let class_entry = Path::new("/sys/class/leds").join(&name).exists();
     drop(uleds);
     let removed = expect_event(&mut monitor, "leds remove", |e| {
-        e.subsystem == "leds" && e.sysname == name && e.action == Action::Remove
+        e.subsystem == KernelSubsystem::Leds && e.sysname == name && e.action == Action::Remove
     });
     assert_eq!(added.action, Action::Add, "{added:?}");
     assert!(class_entry);
@@ -176,7 +187,12 @@ fn a_uleds_led_appears_and_disappears() {
 #[test]
 fn a_monitor_nothing_matches_waits_out_its_timeout() {
     require_guest();
-    let mut monitor = HotplugMonitor::open_with(EventSource::Udev, &["helios64-none"]).unwrap();
+    let mut monitor = HotplugMonitor::open_with(
+        &Root::system(),
+        EventSource::Udev,
+        &[KernelSubsystem::parse("helios64-none")],
+    )
+    .unwrap();
     let start = Instant::now();
     assert!(monitor.try_next().unwrap().is_none());
     assert!(monitor.next_timeout(Duration::from_millis(300)).unwrap().is_none());

@@ -89,7 +89,7 @@ fn refused_attributes_read_as_unknown_not_as_numbers() {
 fn ethtool_reads_the_e1000_like_ethtool_does() {
     require_guest();
     wait_for_carrier(board::LAN1);
-    let s = link_settings(board::LAN1).unwrap();
+    let s = link_settings(&Root::system(), board::LAN1).unwrap();
     assert_eq!((s.speed_mbps, s.duplex, s.autoneg), (Some(1000), Some(Duplex::Full), true));
     for mode in [LinkMode::BASE_T_10_HALF, LinkMode::BASE_T_100_FULL, LinkMode::BASE_T_1000_FULL] {
         assert!(s.supported.contains(mode), "{mode} not in {}", s.supported);
@@ -104,10 +104,10 @@ fn pinning_the_advertised_speed_and_undoing_it() {
     require_guest();
     let lan1 = iface(board::LAN1);
     let pinned = lan1.pin_speed(100);
-    let after_pin = link_settings(board::LAN1);
+    let after_pin = link_settings(&Root::system(), board::LAN1);
     let shown = ethtool_advertised(board::LAN1);
     let restored = lan1.advertise_all();
-    let after_restore = link_settings(board::LAN1).unwrap();
+    let after_restore = link_settings(&Root::system(), board::LAN1).unwrap();
     wait_for_carrier(board::LAN1);
 
     let pinned = pinned.unwrap();
@@ -127,12 +127,12 @@ fn pinning_the_advertised_speed_and_undoing_it() {
 #[test]
 fn autoneg_off_and_on_through_slinksettings() {
     require_guest();
-    let s = link_settings(board::LAN1).unwrap();
-    let set = set_link_settings(&s.forced(100, Duplex::Full));
-    let off = link_settings(board::LAN1);
+    let s = link_settings(&Root::system(), board::LAN1).unwrap();
+    let set = set_link_settings(&Root::system(), &s.forced(100, Duplex::Full));
+    let off = link_settings(&Root::system(), board::LAN1);
     let ethtool_off = run_ok("ethtool", &[board::LAN1]);
-    let back = set_link_settings(&s.with_autoneg(true).unwrap());
-    let on = link_settings(board::LAN1).unwrap();
+    let back = set_link_settings(&Root::system(), &s.with_autoneg(true).unwrap());
+    let on = link_settings(&Root::system(), board::LAN1).unwrap();
     wait_for_carrier(board::LAN1);
     set.unwrap();
     assert!(!off.unwrap().autoneg);
@@ -144,23 +144,23 @@ fn autoneg_off_and_on_through_slinksettings() {
 #[test]
 fn the_tap_takes_a_forced_speed_and_sysfs_follows() {
     require_guest();
-    let s = link_settings(board::LAN2).unwrap();
+    let s = link_settings(&Root::system(), board::LAN2).unwrap();
     assert_eq!((s.speed_mbps, s.duplex), (Some(2500), Some(Duplex::Full)));
-    let set = set_link_settings(&s.forced(1000, Duplex::Full));
-    let now = link_settings(board::LAN2);
+    let set = set_link_settings(&Root::system(), &s.forced(1000, Duplex::Full));
+    let now = link_settings(&Root::system(), board::LAN2);
     let sysfs = iface(board::LAN2).state();
-    set_link_settings(&s.forced(2500, Duplex::Full)).unwrap();
+    set_link_settings(&Root::system(), &s.forced(2500, Duplex::Full)).unwrap();
     set.unwrap();
     assert_eq!(now.unwrap().speed_mbps, Some(1000));
     assert_eq!(sysfs.unwrap().speed_mbps, Some(1000));
-    assert_eq!(link_settings(board::LAN2).unwrap().speed_mbps, Some(2500));
+    assert_eq!(link_settings(&Root::system(), board::LAN2).unwrap().speed_mbps, Some(2500));
 }
 
 #[test]
 fn interfaces_without_link_settings_fail_with_the_call_and_name() {
     require_guest();
     for name in [board::NETDEVSIM, "lo", "h64-absent0"] {
-        let e = link_settings(name).unwrap_err();
+        let e = link_settings(&Root::system(), name).unwrap_err();
         match &e {
             Error::Device { call, device, .. } => {
                 assert_eq!((*call, device.as_str()), ("ETHTOOL_GLINKSETTINGS", name));
