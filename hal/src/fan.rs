@@ -42,6 +42,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::dt;
+use crate::edge::{self, FanOutput};
 use crate::error::{Error, Result};
 use crate::hwmon::Hwmon;
 use crate::root::{self, Root};
@@ -212,30 +213,10 @@ impl Fan {
             .map_err(Error::from)
     }
 
-    /// The fail-safe: full speed. Re-enables the PWM if `pwm1_enable` is
-    /// [`PwmEnable::Off`], writes 255, and reads `pwm1` back to confirm.
-    ///
-    /// Even when `pwm1_enable` cannot be read or written, 255 is still
-    /// written before the first error is returned.
+    /// The fail-safe: `pwm1_enable=1` and `pwm1=255`, read back; see
+    /// [`FanOutput::set_full_speed`], which this is.
     pub fn set_full_speed(&self) -> Result<()> {
-        let enabled = match self.pwm_enable() {
-            Ok(Some(PwmEnable::Off)) => self.set_pwm_enable(PwmEnable::Enabled),
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        };
-        let full = self.set_pwm(u8::MAX).and_then(|()| {
-            let now = self.pwm()?;
-            if now == u8::MAX {
-                Ok(())
-            } else {
-                Err(Error::malformed(
-                    self.hwmon.attr("pwm1"),
-                    &now.to_string(),
-                    "255 after requesting full speed",
-                ))
-            }
-        });
-        enabled.and(full)
+        FanOutput::set_full_speed(self)
     }
 
     /// The DT `cooling-levels` (pwm value per cooling state), or `None`
@@ -375,14 +356,8 @@ impl Fans {
     /// Sets every fan to full speed, trying all of them even when one
     /// fails, and returns the first error.
     pub fn set_all_full_speed(&self) -> Result<()> {
-        let mut first_error = None;
-        for fan in &self.fans {
-            if let Err(e) = fan.set_full_speed() {
-                tracing::error!(fan = %fan.node_name, error = %e, "cannot set fan to full speed");
-                first_error.get_or_insert(e);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
+        let fans: Vec<&Fan> = self.fans.iter().collect();
+        edge::all_full_speed(&fans)
     }
 
     /// Reads every fan.

@@ -25,6 +25,7 @@ mod board;
 mod cpu;
 mod cpuset;
 mod dt;
+mod edge;
 mod error;
 mod fan;
 mod gpio;
@@ -51,6 +52,7 @@ pub use board::{
 pub use cpu::{Cpu, CpuCluster, CpuTopology, CpufreqPolicy, CpufreqState, Midr};
 pub use cpuset::{CpuSet, MAX_CPU};
 pub use dt::{DeviceTree, parse_cells, parse_strings};
+pub use edge::{BatteryGauge, FanOutput, MainsSensor, TempSensor, all_full_speed};
 pub use error::{Error, ErrorKind, IoOp, Result};
 pub use fan::{Fan, FanHeader, FanSnapshot, Fans, FansSnapshot, PwmEnable};
 pub use gpio::{
@@ -90,6 +92,6 @@ pub use thermal::{
     ZoneSnapshot, cooling_devices, thermal_zone, thermal_zones,
 };
 pub use ups::{
-    BatteryReading, ChargeStatus, GpioMains, MainsSource, MainsStatus, Ups, UpsConfig, UpsStatus,
-    battery_from_adc, scaled_millivolts,
+    BatteryReading, ChargeStatus, GpioMains, MainsOrigin, MainsSource, MainsStatus, Ups, UpsConfig,
+    UpsStatus, battery_from_adc, scaled_millivolts,
 };

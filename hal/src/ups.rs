@@ -16,9 +16,10 @@
 //! Channels, ratios and thresholds are a [`UpsConfig`] with those defaults.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
-use crate::gpio::{self, GpioChip, PinName};
+use crate::gpio::{self, GpioChip, GpioInput, PinName};
 use crate::iio::{self, IioDevice};
 use crate::root::{self, Root};
 
@@ -179,11 +180,45 @@ pub struct GpioMains {
     pub charging_pin: PinName,
 }
 
+/// Where a mains reading came from: a power_supply (by name), or the
+/// charger's GPIO lines read directly. Serialised as the supply's name, or
+/// `"gpio"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MainsOrigin {
+    /// A power_supply class device of type Mains (`gpio-charger`,
+    /// `test_ac`).
+    PowerSupply(String),
+    /// The AC-present and charge-status GPIO lines.
+    Gpio,
+}
+
+impl MainsOrigin {
+    /// The supply's name, or `gpio`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            MainsOrigin::PowerSupply(name) => name,
+            MainsOrigin::Gpio => "gpio",
+        }
+    }
+}
+
+impl std::fmt::Display for MainsOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for MainsOrigin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Mains state at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MainsStatus {
-    /// The power_supply name, or `gpio` for the direct GPIO reading.
-    pub source: String,
+    /// The power_supply the reading came from, or the GPIO lines.
+    pub source: MainsOrigin,
     /// Whether the adapter powers the board (`false` = on battery).
     pub online: bool,
     /// The charge status. Only meaningful on mains: the charger is off on
@@ -192,12 +227,46 @@ pub struct MainsStatus {
 }
 
 /// The UPS as found on this system.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Reading mains from the GPIO lines requests them once and keeps them (a
+/// monitor reading every few seconds must not re-request lines, and another
+/// consumer grabbing them in between is then a clear `Busy` error rather
+/// than a race); a failed read releases them so the next read requests them
+/// afresh (a re-probed chip). A clone starts without requested lines.
+#[derive(Debug)]
 pub struct Ups {
     root: Root,
     config: UpsConfig,
     mains: Option<MainsSource>,
     adc: Option<IioDevice>,
+    lines: Mutex<Option<HeldLines>>,
+}
+
+/// The two charger lines while requested.
+#[derive(Debug)]
+struct HeldLines {
+    ac: GpioInput,
+    charging: GpioInput,
+}
+
+impl Clone for Ups {
+    fn clone(&self) -> Self {
+        Ups {
+            root: self.root.clone(),
+            config: self.config.clone(),
+            mains: self.mains.clone(),
+            adc: self.adc.clone(),
+            lines: Mutex::new(None),
+        }
+    }
+}
+
+impl PartialEq for Ups {
+    /// The same UPS: root, configuration and sources (held lines aside).
+    fn eq(&self, other: &Self) -> bool {
+        (&self.root, &self.config, &self.mains, &self.adc)
+            == (&other.root, &other.config, &other.mains, &other.adc)
+    }
 }
 
 /// UPS state at one moment.
@@ -224,7 +293,7 @@ impl Ups {
             Err(Error::NotPresent { .. }) => None,
             Err(e) => return Err(e),
         };
-        Ok(Ups { root: root.clone(), config, mains, adc })
+        Ok(Ups { root: root.clone(), config, mains, adc, lines: Mutex::new(None) })
     }
 
     /// Like [`Ups::discover`], but reads mains from the charger's GPIO lines
@@ -274,21 +343,20 @@ impl Ups {
                         )
                     })?),
                 };
-                MainsStatus { source: name.clone(), online, charge }
+                MainsStatus { source: MainsOrigin::PowerSupply(name.clone()), online, charge }
             }
-            MainsSource::Gpio(lines) => {
-                let GpioMains { ac_chip, ac_pin, charging_chip, charging_pin } = lines.as_ref();
-                let online = ac_chip
-                    .request_input(u32::from(ac_pin.offset()), self.config.ac_present_active_low)?
-                    .is_active()?;
-                let charging = charging_chip
-                    .request_input(
-                        u32::from(charging_pin.offset()),
-                        self.config.charging_active_low,
-                    )?
-                    .is_active()?;
+            MainsSource::Gpio(gpio) => {
+                let mut held = self.lines.lock().unwrap_or_else(PoisonError::into_inner);
+                let lines = match held.take() {
+                    Some(lines) => lines,
+                    None => self.request_lines(gpio)?,
+                };
+                // On an error the lines are dropped (released) with `lines`.
+                let online = lines.ac.is_active()?;
+                let charging = lines.charging.is_active()?;
+                *held = Some(lines);
                 MainsStatus {
-                    source: "gpio".into(),
+                    source: MainsOrigin::Gpio,
                     online,
                     charge: Some(if charging {
                         ChargeStatus::Charging
@@ -298,6 +366,16 @@ impl Ups {
                 }
             }
         }))
+    }
+
+    fn request_lines(&self, gpio: &GpioMains) -> Result<HeldLines> {
+        let GpioMains { ac_chip, ac_pin, charging_chip, charging_pin } = gpio;
+        Ok(HeldLines {
+            ac: ac_chip
+                .request_input(u32::from(ac_pin.offset()), self.config.ac_present_active_low)?,
+            charging: charging_chip
+                .request_input(u32::from(charging_pin.offset()), self.config.charging_active_low)?,
+        })
     }
 
     /// Reads the battery now.
@@ -450,7 +528,7 @@ mod tests {
         assert_eq!(
             status.mains,
             Some(MainsStatus {
-                source: "gpio-charger".into(),
+                source: MainsOrigin::PowerSupply("gpio-charger".into()),
                 online: true,
                 charge: Some(ChargeStatus::Charging)
             })

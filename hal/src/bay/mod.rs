@@ -19,6 +19,7 @@ mod identify;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::hwmon::ScsiAddress;
 use crate::root::{self, Root};
 
 /// The number of bays.
@@ -246,8 +247,8 @@ pub struct BayStatus {
 pub struct Disk {
     /// The block device name (`sda`), `None` until `sd` binds.
     pub block_device: Option<String>,
-    /// SCSI host:channel:target:lun, `0:0:0:0`.
-    pub hctl: String,
+    /// SCSI host:channel:target:lun, `0:0:0:0` (serialised so).
+    pub hctl: ScsiAddress,
     /// The full ATA model (from IDENTIFY when available, else the SCSI
     /// model, truncated to 16 characters by SCSI INQUIRY).
     pub model: String,
@@ -343,12 +344,14 @@ impl Bay {
         let Some(target) = first_child(&self.root, host, |n| n.starts_with("target"))? else {
             return Ok(None);
         };
-        let is_hctl =
-            |n: &str| n.split(':').count() == 4 && n.split(':').all(|p| p.parse::<u32>().is_ok());
+        let is_hctl = |n: &str| n.parse::<ScsiAddress>().is_ok();
         let Some(sdev) = first_child(&self.root, &target, is_hctl)? else {
             return Ok(None);
         };
-        let hctl = root::file_name(&sdev)?.to_owned();
+        let name = root::file_name(&sdev)?;
+        let hctl: ScsiAddress = name.parse().map_err(|()| {
+            Error::malformed(&sdev, name, "a SCSI device named host:channel:target:lun")
+        })?;
         // VPD pages are binary; absent when the kernel did not fetch them
         // (older kernels have no vpd_pg89).
         let identify_page = sdev.join("vpd_pg89");

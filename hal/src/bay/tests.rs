@@ -45,7 +45,7 @@ fn bays_map_to_disks_out_of_sdx_order() {
     assert_eq!(disk.firmware.as_deref(), Some("SC60"));
     assert_eq!(disk.size_bytes, Some(7_814_037_168 * 512));
     assert_eq!((disk.rotational, disk.rotation_rpm), (Some(true), Some(5980)));
-    assert_eq!(disk.hctl, "2:0:0:0");
+    assert_eq!(disk.hctl.to_string(), "2:0:0:0");
     assert!(disk.hwmon.as_deref().unwrap().ends_with("/2:0:0:0/hwmon/hwmon12"), "{:?}", disk.hwmon);
     assert!(disk.hwmon.as_deref().unwrap().starts_with("/sys/devices/platform/f8000000.pcie/"));
     assert_eq!(

@@ -95,7 +95,8 @@ impl Interrupts {
     /// Reads and parses `<root>/proc/interrupts`.
     pub fn read(root: &Root) -> Result<Interrupts> {
         let path = root.proc().join("interrupts");
-        let text = root.read(&path)?;
+        // A table of CPUs × IRQs, not a one-page attribute.
+        let text = root.read_with_limit(&path, crate::TABLE_LIMIT)?;
         Interrupts::parse(&text, &path)
     }
 

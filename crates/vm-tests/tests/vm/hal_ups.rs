@@ -3,7 +3,10 @@
 
 use std::path::Path;
 
-use helios64_hal::{BatteryReading, ChargeStatus, MainsSource, Root, Ups, UpsConfig};
+use helios64_hal::{
+    BatteryReading, ChargeStatus, ErrorKind, MainsOrigin, MainsSource, Root, Ups, UpsConfig, pins,
+    resolve_pin,
+};
 use vm_env::{Pull, board, require_guest};
 
 use crate::common::write;
@@ -47,7 +50,13 @@ fn mains_and_charge_status_from_the_gpio_lines() {
     ac.set_pull(board::AC_PRESENT.offset, Pull::Down).unwrap();
     stat.set_pull(board::CHARGE_STATUS.offset, Pull::Down).unwrap();
     let seen: Vec<_> = seen.into_iter().map(|s| s.unwrap().unwrap()).collect();
-    assert!(seen.iter().all(|s| s.source == "gpio"));
+    assert!(seen.iter().all(|s| s.source == MainsOrigin::Gpio));
+    // The lines stay requested between reads: another consumer is refused
+    // with a retryable Busy error, not an opaque one.
+    let (chip, offset) = resolve_pin(&Root::system(), pins::AC_PRESENT).unwrap();
+    let taken = chip.request_input(offset, false);
+    assert_eq!(taken.unwrap_err().kind(), ErrorKind::Busy);
+    drop(ups);
     // AC-present is active-high; the BQ24133 STAT line is active-low.
     assert_eq!((seen[0].online, seen[0].charge), (true, Some(ChargeStatus::Charging)));
     assert_eq!((seen[1].online, seen[1].charge), (true, Some(ChargeStatus::NotCharging)));

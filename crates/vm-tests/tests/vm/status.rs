@@ -32,7 +32,7 @@ fn the_whole_box_reads_on_a_real_kernel_and_degrades_per_section() {
     assert_eq!(sensor.max_millicelsius, Some(board::BOARD_SENSOR_MAX_MILLIDEGREES));
 
     let mains = status.ups.as_ref().and_then(|u| u.mains.as_ref()).expect("mains supply");
-    assert_eq!(mains.source, board::MAINS_SUPPLY);
+    assert_eq!(mains.source.as_str(), board::MAINS_SUPPLY);
 
     // What the x86 guest lacks is reported, section by section, and nothing
     // else fails: no JMB585 for the bays, and Armbian's plan names CPUs 3–5

@@ -4,6 +4,10 @@
 //! README for provenance). Read-only tests use them in place; tests that
 //! write get a private copy with [`copy_fixture`], so the committed tree is
 //! never modified.
+//!
+//! [`FakeTemp`], [`FakeFan`], [`FakeMains`] and [`FakeBattery`] stand in for
+//! the board's edge traits where a fixture tree cannot fail the way hardware
+//! does.
 
 // Test support builds and mutates trees: it is the fixture, not the board.
 #![allow(clippy::disallowed_methods)]
@@ -13,6 +17,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::Root;
+
+mod fakes;
+
+pub use fakes::{FakeBattery, FakeFan, FakeMains, FakeTemp, FanWrite};
 
 /// The fixture trees shipped with the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
