@@ -38,7 +38,7 @@ use crate::iio::IioDevice;
 use crate::led::{LedRole, Leds};
 use crate::net::{Nic, NicRole};
 use crate::root::Root;
-use crate::thermal::{Thermal, ZoneRole};
+use crate::thermal::{BoardSensor, Thermal, ZoneRole};
 
 /// Which device tree the board runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -237,12 +237,19 @@ impl Board {
                 root.class("thermal"),
             );
         }
+        // Where an absent sensor was looked for: the I2C bus when there is
+        // no lm75 client, the client's own hwmon/ when the client is there but
+        // its hwmon is not (driver unbound, module not loaded).
+        let board_searched = match BoardSensor::find(root) {
+            Err(Error::NotPresent { searched, .. }) => searched,
+            _ => root.bus_devices("i2c"),
+        };
         push(
             Subsystem::Thermal,
             "lm75 board sensor (i2c 2-004c)".to_owned(),
             helios,
             thermal.board.as_ref().map(|b| b.hwmon.path().to_owned()),
-            root.bus_devices("i2c"),
+            board_searched,
         );
 
         let leds = Leds::discover(root)?;

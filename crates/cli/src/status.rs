@@ -11,9 +11,10 @@ use helios64_status::BoxStatus;
 
 /// Arguments of `helios64 status`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 when every section was read and no expected component is \
-missing, 1 otherwise (the output still shows everything that could be read), 64 for a bad \
-command line. See docs/status-json.md for the JSON document.")]
+#[command(after_help = "Exit status: 0 when everything was read, no expected component is \
+missing and no reading contradicts another; 1 otherwise (the output still shows everything that \
+could be read, and lists each problem); 64 for a bad command line. See docs/status-json.md for \
+the JSON document.")]
 pub(crate) struct Args {
     /// Read sys/, proc/ and dev/ under this tree (a fixture such as
     /// fixtures/sysfs/helios64-armbian) instead of the running system. A tree
@@ -62,9 +63,5 @@ pub(crate) fn run(args: Args) -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
-    if status.is_complete() && !status.has_missing_components() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if status.is_healthy() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

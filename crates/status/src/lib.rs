@@ -11,8 +11,8 @@
 //! every other section is still reported.
 
 mod collect;
+mod problems;
 mod render;
-mod table;
 mod views;
 
 use std::path::PathBuf;
@@ -22,7 +22,12 @@ use helios64_hal::{
 };
 use serde::Serialize;
 
+pub use problems::{Problem, ProblemKind};
 pub use views::{BayView, NicView, PinnedIrq, PinnedQueue, PinningView};
+
+/// The whole error chain of `error`, joined by `": "` (the one formatter
+/// every helios64 command uses).
+pub(crate) use helios64_text::error_chain;
 
 /// Version of the JSON document. Bumped on any change that removes or
 /// renames a field or changes its meaning; adding a field does not bump it.
@@ -55,8 +60,12 @@ pub struct BoxStatus {
     pub pinning: Option<PinningView>,
     /// Mains, battery and DC input.
     pub ups: Option<UpsStatus>,
-    /// Sections that could not be read, with what went wrong and where.
+    /// Sections and items that could not be read, with what went wrong and
+    /// where.
     pub errors: Vec<SectionError>,
+    /// What was read but cannot be right: readings that contradict each
+    /// other, and readings a Helios64 should have that are absent.
+    pub problems: Vec<Problem>,
 }
 
 /// A part of the status view, as named in [`SectionError::section`].
@@ -86,11 +95,16 @@ pub enum Section {
     Ups,
 }
 
-/// Why a section is missing from a [`BoxStatus`].
+/// Why a section, or one item of it, is missing from a [`BoxStatus`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SectionError {
-    /// The section that could not be read.
+    /// The section concerned.
     pub section: Section,
+    /// The item within the section (`"bay 3 temperature"`, `"fan P6"`,
+    /// `"battery"`), when only that item could not be read: the section is
+    /// there, the item is absent or `null`. `None` when the whole section
+    /// is `null`.
+    pub item: Option<String>,
     /// The failure's class, in kebab-case (`not-found`, `malformed`,
     /// `permission-denied`, ...).
     pub kind: String,
@@ -107,9 +121,15 @@ impl BoxStatus {
         collect::collect(root)
     }
 
-    /// Whether every section was read.
+    /// Whether every section and item was read.
     pub fn is_complete(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    /// Whether everything was read, nothing expected is missing and no
+    /// reading contradicts another: what `helios64 status` exits 0 for.
+    pub fn is_healthy(&self) -> bool {
+        self.is_complete() && !self.has_missing_components() && self.problems.is_empty()
     }
 
     /// Whether the board lacks a component its device tree should provide.

@@ -2,11 +2,11 @@
 
 use std::fmt::Write;
 
-use helios64_hal::{BatteryReading, PwmEnable, TripKind, Variant, ZoneSnapshot};
+use helios64_hal::{BatteryReading, PwmEnable, TripKind, Variant, ZoneRole, ZoneSnapshot};
 use serde::Serialize;
 
 use crate::BoxStatus;
-use crate::table::Table;
+use helios64_text::Table;
 
 pub(crate) fn render(status: &BoxStatus) -> String {
     let mut out = String::new();
@@ -106,7 +106,9 @@ fn thermal(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
     let Some(thermal) = &s.thermal else { return Ok(()) };
     heading(out, "Temperatures")?;
     let mut t = Table::new(["sensor", "source", "temp", "trip points"]);
-    for (label, zone) in [("CPU", &thermal.cpu), ("GPU", &thermal.gpu)] {
+    for (label, role, zone) in
+        [("CPU", ZoneRole::Cpu, &thermal.cpu), ("GPU", ZoneRole::Gpu, &thermal.gpu)]
+    {
         match zone {
             Some(z) => t.row(vec![
                 label.into(),
@@ -114,7 +116,18 @@ fn thermal(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
                 celsius(z.temp_millicelsius),
                 trips(z),
             ]),
-            None => t.row(vec![label.into(), "not present".into(), "-".into(), "-".into()]),
+            None => {
+                let failed = s.errors.iter().any(|e| {
+                    e.section == crate::Section::Thermal
+                        && e.item
+                            .as_deref()
+                            .and_then(|i| i.strip_prefix("thermal zone "))
+                            .and_then(ZoneRole::from_type)
+                            == Some(role)
+                });
+                let what = if failed { "unreadable (see problems)" } else { "not present" };
+                t.row(vec![label.into(), what.into(), "-".into(), "-".into()]);
+            }
         }
     }
     match &thermal.board {
@@ -124,7 +137,14 @@ fn thermal(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
             celsius(b.temp_millicelsius),
             b.max_millicelsius.map_or_else(|| "-".into(), |m| format!("shutdown {}", celsius(m))),
         ]),
-        None => t.row(vec!["board".into(), "not present".into(), "-".into(), "-".into()]),
+        None => {
+            let what = if unreadable(s, crate::Section::Thermal, "board sensor") {
+                "unreadable (see problems)"
+            } else {
+                "not present"
+            };
+            t.row(vec!["board".into(), what.into(), "-".into(), "-".into()]);
+        }
     }
     for z in &thermal.other_zones {
         t.row(vec![
@@ -184,7 +204,13 @@ fn bays(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
             Some(false) => "off".to_owned(),
             None => "-".to_owned(),
         };
-        let temp = v.temp_millicelsius.map_or_else(|| "-".into(), celsius);
+        let temp = match v.temp_millicelsius {
+            Some(t) => celsius(t),
+            None if unreadable(s, crate::Section::Bays, &format!("bay {} temperature", b.bay)) => {
+                "unreadable".into()
+            }
+            None => "-".into(),
+        };
         match &b.disk {
             Some(d) => t.row(vec![
                 bay,
@@ -304,6 +330,9 @@ fn ups(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
             };
             writeln!(out, "  power     {power}{charge} (from {})", m.source)?;
         }
+        None if unreadable(s, crate::Section::Ups, "mains") => {
+            writeln!(out, "  power     unreadable (see problems)")?
+        }
         None => writeln!(out, "  power     unknown: no mains supply and no GPIO banks")?,
     }
     let battery = match &u.battery {
@@ -355,7 +384,7 @@ fn leds(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
 
 fn problems(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
     let missing: Vec<_> = s.inventory.iter().flat_map(|inv| inv.missing_expected()).collect();
-    if missing.is_empty() && s.errors.is_empty() {
+    if missing.is_empty() && s.errors.is_empty() && s.problems.is_empty() {
         return writeln!(out, "\nNo problems found.");
     }
     heading(out, "Problems")?;
@@ -364,9 +393,23 @@ fn problems(s: &BoxStatus, out: &mut String) -> std::fmt::Result {
     }
     for e in &s.errors {
         let section = name_of(&e.section);
-        writeln!(out, "  cannot read {section}: {}", e.message)?;
+        match &e.item {
+            Some(item) => writeln!(out, "  cannot read {section} ({item}): {}", e.message)?,
+            None => writeln!(out, "  cannot read {section}: {}", e.message)?,
+        }
+    }
+    for p in &s.problems {
+        writeln!(out, "  {}: {}", name_of(&p.kind), p.message)?;
     }
     Ok(())
+}
+
+/// Whether an item of `section` whose name starts with `prefix` failed to
+/// read: the table then says "unreadable", not "not present".
+fn unreadable(s: &BoxStatus, section: crate::Section, prefix: &str) -> bool {
+    s.errors
+        .iter()
+        .any(|e| e.section == section && e.item.as_deref().is_some_and(|i| i.starts_with(prefix)))
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 //! temperature and error LED, a NIC with its advertised link modes, the IRQ
 //! pinning as it is next to Armbian's plan.
 
-use std::collections::BTreeMap;
-
 use helios64_hal::{
     BayStatus, CpuSet, IrqAffinity, LedSnapshot, LinkMode, NicStatus, PinAction, PinningResolution,
 };
@@ -79,40 +77,32 @@ pub struct PinnedQueue {
     pub as_planned: bool,
 }
 
-/// Joins bays with drivetemp readings (by block device) and error LEDs (by
-/// name).
-pub(crate) fn bay_views(
-    bays: Vec<BayStatus>,
-    temps: &BTreeMap<String, i64>,
+/// Joins a bay with its disk's temperature and its error LED (by name).
+pub(crate) fn bay_view(
+    bay: BayStatus,
+    temp_millicelsius: Option<i64>,
     leds: Option<&[LedSnapshot]>,
-) -> Vec<BayView> {
-    bays.into_iter()
-        .map(|bay| {
-            let temp_millicelsius = bay
-                .disk
-                .as_ref()
-                .and_then(|d| d.block_device.as_ref())
-                .and_then(|dev| temps.get(dev).copied());
-            let error_led_lit = leds
-                .and_then(|leds| leds.iter().find(|l| l.name == bay.error_led))
-                .map(|l| l.brightness > 0);
-            BayView { bay, temp_millicelsius, error_led_lit }
-        })
-        .collect()
+) -> BayView {
+    let error_led_lit = leds
+        .and_then(|leds| leds.iter().find(|l| l.name == bay.error_led))
+        .map(|l| l.brightness > 0);
+    BayView { bay, temp_millicelsius, error_led_lit }
 }
 
-/// The plan's IRQ actions with the current affinity read by `read`.
+/// The plan's IRQ actions with the current affinity each reader gives; an
+/// item a reader cannot read (`None`, its error recorded by the reader) is
+/// left out.
 pub(crate) fn pinning_view(
     resolution: PinningResolution,
-    mut irq_affinity: impl FnMut(u32) -> helios64_hal::Result<IrqAffinity>,
-    mut rps_cpus: impl FnMut(&str, u32) -> helios64_hal::Result<CpuSet>,
-) -> helios64_hal::Result<PinningView> {
+    mut irq_affinity: impl FnMut(u32) -> Option<IrqAffinity>,
+    mut rps_cpus: impl FnMut(&str, u32) -> Option<CpuSet>,
+) -> PinningView {
     let mut irqs = Vec::new();
     let mut rps = Vec::new();
     for action in &resolution.actions {
         match action {
             PinAction::IrqAffinity { irq, cpus, reason, .. } => {
-                let current = irq_affinity(*irq)?;
+                let Some(current) = irq_affinity(*irq) else { continue };
                 irqs.push(PinnedIrq {
                     as_planned: current.allowed_cpus == *cpus,
                     current,
@@ -121,7 +111,7 @@ pub(crate) fn pinning_view(
                 });
             }
             PinAction::RpsCpus { interface, queue, cpus, .. } => {
-                let now = rps_cpus(interface, *queue)?;
+                let Some(now) = rps_cpus(interface, *queue) else { continue };
                 rps.push(PinnedQueue {
                     interface: interface.clone(),
                     queue: *queue,
@@ -134,10 +124,5 @@ pub(crate) fn pinning_view(
             _ => {}
         }
     }
-    Ok(PinningView {
-        online_cpus: resolution.online,
-        irqs,
-        rps,
-        unmatched_rules: resolution.unmatched,
-    })
+    PinningView { online_cpus: resolution.online, irqs, rps, unmatched_rules: resolution.unmatched }
 }

@@ -19,7 +19,7 @@ mod identify;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::hwmon::ScsiAddress;
+use crate::hwmon::{DiskTemp, Hwmon, ScsiAddress};
 use crate::root::{self, Root};
 
 /// The number of bays.
@@ -340,7 +340,9 @@ impl Bay {
         })
     }
 
-    fn disk(&self, host: &Path) -> Result<Option<Disk>> {
+    /// The SCSI device of the disk in the bay (`.../host0/target0:0:0/0:0:0:0`)
+    /// and its address, or `None` when the bay is empty.
+    fn scsi_device(&self, host: &Path) -> Result<Option<(PathBuf, ScsiAddress)>> {
         let Some(target) = first_child(&self.root, host, |n| n.starts_with("target"))? else {
             return Ok(None);
         };
@@ -352,6 +354,49 @@ impl Bay {
         let hctl: ScsiAddress = name.parse().map_err(|()| {
             Error::malformed(&sdev, name, "a SCSI device named host:channel:target:lun")
         })?;
+        Ok(Some((sdev, hctl)))
+    }
+
+    /// The disk's block device (`sda`), or `None` when the bay is empty or
+    /// `sd` has not bound yet.
+    pub fn block_device(&self) -> Result<Option<String>> {
+        let Some(host) = self.host_dir()? else { return Ok(None) };
+        let Some((sdev, _)) = self.scsi_device(&host)? else { return Ok(None) };
+        match self.block_dir(&sdev)? {
+            Some(block) => Ok(Some(root::file_name(&block)?.to_owned())),
+            None => Ok(None),
+        }
+    }
+
+    fn block_dir(&self, sdev: &Path) -> Result<Option<PathBuf>> {
+        match first_child(&self.root, sdev, |n| n == "block")? {
+            Some(dir) => first_child(&self.root, &dir, |_| true),
+            None => Ok(None),
+        }
+    }
+
+    /// The `drivetemp` sensor of the disk in the bay, found under the
+    /// disk's own SCSI device (never through `/sys/class/hwmon`, so a broken
+    /// unrelated hwmon entry cannot hide it). `None` when the bay is empty
+    /// or the `drivetemp` module is not loaded.
+    pub fn disk_temp(&self) -> Result<Option<DiskTemp>> {
+        let Some(host) = self.host_dir()? else { return Ok(None) };
+        let Some((sdev, scsi_address)) = self.scsi_device(&host)? else { return Ok(None) };
+        let Some(hwmon) = Hwmon::of_device(&self.root, &sdev)? else { return Ok(None) };
+        if hwmon.name() != "drivetemp" {
+            return Ok(None);
+        }
+        let block_device = match self.block_dir(&sdev)? {
+            Some(b) => Some(root::file_name(&b)?.to_owned()),
+            None => None,
+        };
+        Ok(Some(DiskTemp { scsi_address, block_device, scsi_device: sdev, hwmon }))
+    }
+
+    fn disk(&self, host: &Path) -> Result<Option<Disk>> {
+        let Some((sdev, hctl)) = self.scsi_device(host)? else {
+            return Ok(None);
+        };
         // VPD pages are binary; absent when the kernel did not fetch them
         // (older kernels have no vpd_pg89).
         let identify_page = sdev.join("vpd_pg89");
@@ -382,10 +427,7 @@ impl Bay {
             ),
         };
         let serial = serial.or(serial_from_page).filter(|s| !s.is_empty());
-        let block = match first_child(&self.root, &sdev, |n| n == "block")? {
-            Some(dir) => first_child(&self.root, &dir, |_| true)?,
-            None => None,
-        };
+        let block = self.block_dir(&sdev)?;
         let (block_device, size_bytes, rotational) = match &block {
             Some(b) => {
                 let sectors: u64 =

@@ -145,3 +145,33 @@ fn a_missing_controller_or_bad_bay_number_is_reported() {
     assert_eq!(ctl.bay(6).unwrap_err().kind(), ErrorKind::InvalidInput);
     assert_eq!(ctl.bay(5).unwrap().number(), 5);
 }
+
+#[test]
+fn a_bay_finds_its_disks_drivetemp_without_the_hwmon_class() {
+    for f in Fixture::ALL {
+        let (_d, root) = copy_fixture(f);
+        let before: Vec<_> = SataController::find(&root)
+            .unwrap()
+            .bays()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                let temp = b.disk_temp().unwrap();
+                let block = b.block_device().unwrap();
+                assert_eq!(temp.as_ref().and_then(|t| t.block_device.clone()), block, "{f:?}");
+                temp.map(|t| t.temp_millicelsius().unwrap())
+            })
+            .collect();
+        assert!(before.iter().filter(|t| t.is_some()).count() >= 4, "{f:?}: {before:?}");
+        // An unrelated broken class (here: all of it) changes nothing.
+        fs::remove_dir_all(root.class("hwmon")).unwrap();
+        let after: Vec<_> = SataController::find(&root)
+            .unwrap()
+            .bays()
+            .unwrap()
+            .iter()
+            .map(|b| b.disk_temp().unwrap().map(|t| t.temp_millicelsius().unwrap()))
+            .collect();
+        assert_eq!(before, after, "{f:?}");
+    }
+}

@@ -88,8 +88,7 @@ pub struct Interrupts {
 }
 
 const HEADER: &str = "a header of CPU columns such as `CPU0 CPU1`";
-const ROW: &str =
-    "`<irq>: <count per CPU> <chip> <hwirq> <trigger>  <actions>` or `<name>: <counts> <text>`";
+const ROW: &str = "`<irq>: <count per CPU> <chip> <hwirq> <trigger>  <actions>`, `<name>: <count per CPU> <text>` or `<name>: <count>`";
 
 impl Interrupts {
     /// Reads and parses `<root>/proc/interrupts`.
@@ -163,7 +162,7 @@ fn parse_row(line: &str, ncpus: usize) -> Option<InterruptRow> {
     match label.parse::<u32>() {
         Ok(n) => parse_irq_row(n, rest, ncpus),
         Err(_) if label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
-            Some(parse_arch_row(label, rest, ncpus))
+            parse_arch_row(label, rest, ncpus)
         }
         Err(_) => None,
     }
@@ -231,7 +230,10 @@ fn parse_irq_row(irq: u32, mut rest: &str, ncpus: usize) -> Option<InterruptRow>
     })
 }
 
-fn parse_arch_row(label: &str, mut rest: &str, ncpus: usize) -> InterruptRow {
+/// A named row: a count per CPU and a description (`IPI0: … Rescheduling
+/// interrupts`), or one system-wide counter and nothing else (`Err:`,
+/// x86's `ERR:` and `MIS:`). Anything in between is a truncated line.
+fn parse_arch_row(label: &str, mut rest: &str, ncpus: usize) -> Option<InterruptRow> {
     let mut counts = Vec::new();
     while counts.len() < ncpus {
         match token(rest) {
@@ -246,7 +248,12 @@ fn parse_arch_row(label: &str, mut rest: &str, ncpus: usize) -> InterruptRow {
         }
     }
     let text = rest.trim();
-    InterruptRow {
+    let single_counter = counts.len() == 1 && text.is_empty();
+    let more_counts_than_cpus = token(text).is_some_and(|(w, _)| w.parse::<u64>().is_ok());
+    if (counts.len() != ncpus && !single_counter) || more_counts_than_cpus {
+        return None;
+    }
+    Some(InterruptRow {
         id: IrqId::Named(label.to_owned()),
         counts,
         chip: None,
@@ -255,7 +262,7 @@ fn parse_arch_row(label: &str, mut rest: &str, ncpus: usize) -> InterruptRow {
         flow: None,
         actions: Vec::new(),
         description: (!text.is_empty()).then(|| text.to_owned()),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -381,6 +388,11 @@ Err:          0
             ("      CPU0\n 24:          1\n", 2),
             ("      CPU0\n-5:          1     GICv3  44 Level     end0\n", 2),
             ("      CPU0\nIPI 0:          1  Rescheduling\n", 2),
+            // A named row cut short is rejected like a numbered one: a
+            // count per CPU, or one counter alone (Err:), nothing between.
+            ("      CPU0   CPU1   CPU2\nIPI0:   41233   38122  Rescheduling interrupts\n", 2),
+            ("      CPU0   CPU1\nIPI0:  Rescheduling interrupts\n", 2),
+            ("      CPU0   CPU1\nErr:   1  2  3\n", 2),
         ];
         for (text, line) in cases {
             let e = parse(text).unwrap_err();

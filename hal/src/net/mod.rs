@@ -49,6 +49,16 @@ pub enum NicRole {
     Lan2,
 }
 
+impl std::fmt::Display for NicRole {
+    /// `LAN1` or `LAN2`, as the case labels them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NicRole::Lan1 => "LAN1",
+            NicRole::Lan2 => "LAN2",
+        })
+    }
+}
+
 /// A network interface as `/sys/class/net/<name>` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetInterface {
