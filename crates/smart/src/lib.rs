@@ -29,6 +29,7 @@
 
 mod error;
 mod process;
+pub mod report;
 mod state;
 
 use std::collections::BTreeMap;

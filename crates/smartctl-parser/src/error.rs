@@ -36,6 +36,17 @@ pub enum Error {
         message: String,
     },
 
+    /// smartctl output, but not in its `--json` form: its plain text, the
+    /// grep-able `--json=g` lines or the YAML of `--json=y`. Says which, so
+    /// the user knows what to run instead.
+    #[error("{input}: this is {found}, not smartctl --json output: run smartctl with --json (-j)")]
+    NotJsonOutput {
+        /// The label of the input.
+        input: String,
+        /// What it is, e.g. "smartctl's plain-text output".
+        found: &'static str,
+    },
+
     /// Well-formed JSON that is not a smartctl report: not an object, or an
     /// object with none of smartctl's top-level keys.
     #[error("{input}: not smartctl JSON output ({found})")]
@@ -84,6 +95,7 @@ impl Error {
             Error::Empty { input }
             | Error::InvalidJson { input, .. }
             | Error::NotSmartctl { input, .. }
+            | Error::NotJsonOutput { input, .. }
             | Error::UnsupportedFormatVersion { input, .. }
             | Error::Schema { input, .. } => input,
         }

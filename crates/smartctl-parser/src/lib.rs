@@ -44,7 +44,7 @@ mod verdict;
 pub use error::{Error, Result};
 pub use exit_status::ExitStatusFlags;
 pub use model::*;
-pub use parse::{SUPPORTED_FORMAT_MAJOR, parse, parse_str};
+pub use parse::{SUPPORTED_FORMAT_MAJOR, parse, parse_all, parse_str};
 pub use verdict::{
     Assessment, CounterRule, Level, NOT_JUDGED, OpenFailure, Policy, RULES, Reason, Rule, Verdict,
     judge, judge_with, open_failure, rule_ids, sleeping_mode,

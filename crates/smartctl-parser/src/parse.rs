@@ -1,6 +1,7 @@
 //! Bytes to [`SmartctlOutput`], or a typed [`Error`] naming the input.
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::error::{Error, Result};
 use crate::model::SmartctlOutput;
@@ -89,8 +90,79 @@ fn not_an_object(json: &str, input: &str) -> Error {
         Ok(value) => {
             Error::NotSmartctl { input: input.to_owned(), found: kind_of(&value).to_owned() }
         }
-        Err(error) => syntax_error(&error, input),
+        Err(error) => match other_smartctl_format(json) {
+            Some(found) => Error::NotJsonOutput { input: input.to_owned(), found },
+            None => syntax_error(&error, input),
+        },
     }
+}
+
+/// Recognises smartctl output in a form other than `--json`: the text
+/// report (its banner), `--json=g` (`json.smartctl.version[0] = 7;` lines)
+/// and `--json=y` (YAML keys smartctl writes first).
+fn other_smartctl_format(text: &str) -> Option<&'static str> {
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    if first.starts_with("smartctl ") || text.contains("=== START OF ") {
+        Some("smartctl's plain-text output")
+    } else if first.starts_with("json.") && first.contains(" = ") {
+        Some("smartctl's --json=g (grep-able) output")
+    } else if first == "json_format_version:"
+        || first.starts_with("smartctl:")
+        || (first.starts_with("---") && text.contains("\njson_format_version:"))
+    {
+        Some("smartctl's --json=y (YAML) output")
+    } else {
+        None
+    }
+}
+
+/// Parses every smartctl `--json` document in `bytes`: one, or several
+/// written back to back (what `for d in ...; do smartctl -j -a $d; done > f`
+/// makes). Each result is labelled `input` when there is one document and
+/// `input#1`, `input#2`, … when there are several; a document that is cut
+/// short or followed by garbage is an error with its own label, and the
+/// documents before it are still returned.
+pub fn parse_all(bytes: &[u8], input: &str) -> Vec<(String, Result<SmartctlOutput>)> {
+    let text = match bytes {
+        [0xef, 0xbb, 0xbf, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+        [0xff, 0xfe, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xfe, 0xff, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    let json = skip_preamble(&text);
+    let mut documents = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(json).into_iter::<IgnoredAny>();
+    let mut start = 0;
+    let mut failed = false;
+    while let Some(item) = stream.next() {
+        let end = stream.byte_offset();
+        match item {
+            Ok(IgnoredAny) => documents.push(&json[start..end]),
+            Err(_) => {
+                // Not a stream of documents: the rest is judged as one piece
+                // (parse_str explains what it is).
+                documents.push(&json[start..]);
+                failed = true;
+                break;
+            }
+        }
+        start = end;
+    }
+    if documents.is_empty() || (!failed && !json[start..].trim().is_empty()) {
+        documents.push(&json[start..]);
+    }
+    if documents.len() == 1 {
+        return vec![(input.to_owned(), parse_str(documents[0], input))];
+    }
+    documents
+        .iter()
+        .enumerate()
+        .map(|(i, doc)| {
+            let label = format!("{input}#{}", i + 1);
+            let result = parse_str(doc, &label);
+            (label, result)
+        })
+        .collect()
 }
 
 fn kind_of(value: &serde_json::Value) -> &'static str {
@@ -184,11 +256,15 @@ mod tests {
     }
 
     #[test]
-    fn plain_text_output_is_invalid_json_with_position() {
+    fn plain_text_output_says_to_run_with_json() {
         let text = "smartctl 7.4 2023-08-01 r5530\nCopyright (C) 2002-23\n";
         let err = parse(text.as_bytes(), "/dev/sda").unwrap_err();
-        assert!(matches!(err, Error::InvalidJson { line: 1, .. }), "{err:?}");
-        assert!(err.to_string().starts_with("/dev/sda: invalid JSON at line 1"), "{err}");
+        assert!(matches!(err, Error::NotJsonOutput { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "/dev/sda: this is smartctl's plain-text output, not smartctl --json output: run \
+             smartctl with --json (-j)"
+        );
     }
 
     #[test]
@@ -346,5 +422,58 @@ mod tests {
         assert_eq!(v73.firmware(), Some("C240"));
         assert_eq!(v73.scsi_endurance_used_percent(), Some(3));
         assert_eq!(v73.scsi_drive_trip(), Some(70));
+    }
+
+    #[test]
+    fn other_smartctl_formats_say_what_to_run_instead() {
+        let cases = [
+            (
+                "smartctl 7.4 2023-08-01 r5530 [x86_64-linux-6.1.0] (local build)\n=== START OF INFORMATION SECTION ===\n",
+                "plain-text",
+            ),
+            ("json.smartctl.version[0] = 7;\njson.smartctl.version[1] = 4;\n", "--json=g"),
+            ("json_format_version:\n  - 1\n  - 0\nsmartctl:\n  version:\n", "--json=y"),
+        ];
+        for (text, what) in cases {
+            let e = parse(text.as_bytes(), "f").unwrap_err();
+            assert!(matches!(e, Error::NotJsonOutput { .. }), "{what}: {e:?}");
+            let shown = e.to_string();
+            assert!(shown.contains(what) && shown.contains("run smartctl with --json"), "{shown}");
+        }
+        // Garbage is still a plain syntax error with its position.
+        assert!(matches!(parse(b"\x00\x01garbage", "f"), Err(Error::InvalidJson { .. })));
+    }
+
+    #[test]
+    fn concatenated_outputs_are_judged_one_by_one() {
+        let one = r#"{"json_format_version":[1,0],"smartctl":{"version":[7,4],"exit_status":0},"device":{"name":"/dev/sda"}}"#;
+        let two = r#"{"json_format_version":[1,0],"smartctl":{"version":[7,4],"exit_status":0},"device":{"name":"/dev/sdb"}}"#;
+        let both = format!("{one}\n{two}\n");
+        let parsed = parse_all(both.as_bytes(), "f");
+        let labels: Vec<&str> = parsed.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["f#1", "f#2"]);
+        let names: Vec<String> = parsed
+            .iter()
+            .map(|(_, r)| r.as_ref().unwrap().device.as_ref().unwrap().name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ["/dev/sda", "/dev/sdb"]);
+
+        // A single document keeps the plain label, as parse() would.
+        let single = parse_all(one.as_bytes(), "f");
+        assert_eq!(single.len(), 1);
+        assert_eq!(single[0].0, "f");
+        assert!(single[0].1.is_ok());
+
+        // A second document cut short: the first is kept, the second named.
+        let cut = format!("{one}\n{}", &two[..40]);
+        let parsed = parse_all(cut.as_bytes(), "f");
+        assert_eq!(parsed.len(), 2);
+        assert!(parsed[0].1.is_ok());
+        let e = parsed[1].1.as_ref().unwrap_err();
+        assert_eq!(e.input(), "f#2");
+
+        // Nothing at all is one empty input, not zero results.
+        let empty = parse_all(b"  \n", "f");
+        assert!(matches!(empty[..], [(_, Err(Error::Empty { .. }))]));
     }
 }
