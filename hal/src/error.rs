@@ -110,7 +110,18 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// A call needs a part of the crate this build left out (`gpio`,
+    /// `i2c`, `hotplug` features).
+    #[error("{call} needs helios64-hal's `{feature}` feature, which this build leaves out")]
+    FeatureDisabled {
+        /// The cargo feature.
+        feature: &'static str,
+        /// What was asked for.
+        call: &'static str,
+    },
+
     /// A GPIO character-device request failed.
+    #[cfg(feature = "gpio")]
     #[error("GPIO {call} failed on {}", chip.display())]
     Gpio {
         /// What was being done, e.g. "line request".
@@ -155,7 +166,9 @@ impl Error {
             Error::NotLive { .. } => ErrorKind::Unsupported,
             Error::NotPresent { .. } => ErrorKind::NotFound,
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
+            #[cfg(feature = "gpio")]
             Error::Gpio { source, .. } => gpio_kind(source),
+            Error::FeatureDisabled { .. } => ErrorKind::Unsupported,
         }
     }
 
@@ -168,8 +181,11 @@ impl Error {
             | Error::Oversized { path, .. } => Some(path),
             Error::NotLive { root, .. } => Some(root),
             Error::NotPresent { searched, .. } => Some(searched),
+            #[cfg(feature = "gpio")]
             Error::Gpio { chip, .. } => Some(chip),
-            Error::InvalidInput { .. } | Error::Device { .. } => None,
+            Error::InvalidInput { .. } | Error::Device { .. } | Error::FeatureDisabled { .. } => {
+                None
+            }
         }
     }
 
@@ -245,6 +261,7 @@ fn errno_kind(errno: i32) -> ErrorKind {
     }
 }
 
+#[cfg(feature = "gpio")]
 /// gpiocdev wraps the kernel's errno in two ways (a failed `open`/`ioctl`
 /// and a failed uAPI call); both are classified like any errno, so a line
 /// another consumer holds (`EBUSY`) is [`ErrorKind::Busy`], worth a retry.
@@ -298,6 +315,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "gpio")]
     fn a_busy_gpio_line_is_retryable_not_other() {
         let gpio =
             |source| Error::Gpio { call: "line request", chip: "/dev/gpiochip0".into(), source };

@@ -60,16 +60,18 @@ pub use gpio::{
     PinName, RK3399_BANKS, pins, resolve_pin, set_auto_power_on,
 };
 pub use helios64_root::{ATTRIBUTE_LIMIT, Link, Root, TABLE_LIMIT};
-pub use hotplug::{
-    Action, BOARD_SUBSYSTEMS, EventSource, HotplugEvent, HotplugMonitor, KernelSubsystem,
-};
+#[cfg(feature = "hotplug")]
+pub use hotplug::HotplugMonitor;
+pub use hotplug::{Action, BOARD_SUBSYSTEMS, EventSource, HotplugEvent, KernelSubsystem};
 pub use hwmon::{
     DiskTemp, DiskTempSnapshot, Hwmon, HwmonInfo, ScsiAddress, drivetemp_sensors, hwmon_devices,
 };
+#[cfg(feature = "i2c")]
+pub use i2c::I2cBus;
 pub use i2c::{
-    I2cAdapter, I2cAdapterSnapshot, I2cBus, I2cClient, I2cClientSnapshot, Lm75Resolution,
-    decode_lm75, decode_lm75_smbus_word, i2c_adapters, i2c_clients, i2c_snapshot,
-    parse_adapter_dir_name, parse_client_dir_name,
+    I2cAdapter, I2cAdapterSnapshot, I2cClient, I2cClientSnapshot, Lm75Resolution, decode_lm75,
+    decode_lm75_smbus_word, i2c_adapters, i2c_clients, i2c_snapshot, parse_adapter_dir_name,
+    parse_client_dir_name,
 };
 pub use iio::{IioDevice, SARADC_COMPATIBLE, SARADC_NAME, SARADC_NODE, adc_millivolts};
 pub use irq::{

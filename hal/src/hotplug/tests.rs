@@ -1,8 +1,15 @@
 use std::fs;
+#[cfg(feature = "hotplug")]
+use std::io;
+#[cfg(feature = "hotplug")]
 use std::os::fd::AsFd;
 use std::path::Path;
+#[cfg(feature = "hotplug")]
+use std::time::Duration;
 
 use super::*;
+#[cfg(feature = "hotplug")]
+use crate::Error;
 use crate::testing::{Fixture, copy_fixture};
 use crate::{ErrorKind, NicRole, Root, SataController};
 
@@ -254,6 +261,7 @@ fn disks_and_partitions_are_placed_in_their_bays() {
 }
 
 #[test]
+#[cfg(feature = "hotplug")]
 fn a_quiet_monitor_returns_nothing_without_blocking() {
     // The kernel source needs no udevd; nothing emits this subsystem.
     let none = KernelSubsystem::parse("helios64-none");
@@ -275,6 +283,7 @@ fn a_quiet_monitor_returns_nothing_without_blocking() {
 }
 
 #[test]
+#[cfg(feature = "hotplug")]
 fn a_fixture_root_never_opens_the_event_socket() {
     let e = HotplugMonitor::open(&Fixture::Armbian.root()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
@@ -291,6 +300,7 @@ fn kernel_subsystems_round_trip_their_spelling() {
 }
 
 #[test]
+#[cfg(feature = "hotplug")]
 fn lost_events_are_told_apart_from_other_failures() {
     let receive = |errno| Error::Device {
         call: "udev_monitor_receive_device",
