@@ -70,8 +70,9 @@ pub trait Daemon {
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// How often to tick; `None` for a daemon driven by fds and signals
-    /// only. Read after every callback, so a reload (or the daemon itself)
-    /// can change it.
+    /// only (it ticks only when it asks, [`Context::tick_soon`]). Read
+    /// after every callback, so a reload (or the daemon itself) can change
+    /// it. Intervals under [`MIN_INTERVAL`] count as that.
     fn interval(&self) -> Option<Duration>;
 
     /// The one human line for `STATUS=` ("P6 40% at 51°C, P7 35%"). Read
@@ -213,9 +214,16 @@ pub(crate) struct Env<'a> {
     pub(crate) once: bool,
 }
 
-/// The next deadline of a cadence: `every` after `prev`, or `every` after
-/// `now` when that has already passed (no catch-up burst).
+/// The shortest tick or ping interval the loop honours. A zero interval
+/// (a typo, a `WATCHDOG_USEC=1`) would otherwise turn the loop into a busy
+/// wait; nothing on a 2 W board needs to run more often than this.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The next deadline of a cadence: `every` (at least [`MIN_INTERVAL`])
+/// after `prev`, or after `now` when that has already passed (no catch-up
+/// burst).
 fn next_after(prev: MonoTime, every: Duration, now: MonoTime) -> MonoTime {
+    let every = every.max(MIN_INTERVAL);
     let next = prev + every;
     if next > now { next } else { now + every }
 }
@@ -251,7 +259,7 @@ pub(crate) fn run_loop<D: Daemon, P: Poller>(
 
     let start = env.clock.monotonic();
     let ping_every = env.notifier.ping_interval();
-    let mut next_ping = ping_every.map(|every| start + every);
+    let mut next_ping = ping_every.map(|every| start + every.max(MIN_INTERVAL));
     let mut interval = daemon.interval();
     let mut next_tick = interval.map(|_| start);
     let mut last_tick: Option<MonoTime> = None;
@@ -265,11 +273,11 @@ pub(crate) fn run_loop<D: Daemon, P: Poller>(
             interval = daemon.interval();
             next_tick = match (interval, last_tick) {
                 (None, _) => None,
-                (Some(every), Some(last)) => Some((last + every).max(now)),
+                (Some(every), Some(last)) => Some((last + every.max(MIN_INTERVAL)).max(now)),
                 (Some(_), None) => Some(now),
             };
         }
-        if std::mem::take(&mut ctx.tick_requested) && interval.is_some() {
+        if std::mem::take(&mut ctx.tick_requested) {
             next_tick = Some(now);
         }
         if let Some(due) = next_tick.filter(|&due| due <= now) {

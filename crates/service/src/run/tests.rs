@@ -49,6 +49,8 @@ struct Probe {
     fail_at: Option<usize>,
     /// Include the tick count in the status (a status that changes).
     counting: bool,
+    /// No interval: ticks only on request.
+    event_driven: bool,
 }
 
 impl Probe {
@@ -63,6 +65,7 @@ impl Probe {
             stall: None,
             fail_at: None,
             counting: false,
+            event_driven: false,
         }
     }
 
@@ -76,7 +79,7 @@ impl Daemon for Probe {
     type Error = Gone;
 
     fn interval(&self) -> Option<Duration> {
-        Some(Duration::from_millis(self.conf.interval_ms))
+        (!self.event_driven).then(|| Duration::from_millis(self.conf.interval_ms))
     }
 
     fn status(&self) -> String {
@@ -257,6 +260,17 @@ fn a_stalled_callback_stops_the_pings_until_the_loop_comes_back() {
 }
 
 #[test]
+fn a_zero_interval_or_watchdog_is_not_a_busy_loop() {
+    let sim = Sim::new();
+    let mut probe = Probe::new(&sim.clock);
+    probe.conf.interval_ms = 0;
+    let (report, log) = sim.run(&mut probe, Some(Duration::from_micros(1)), Script::until(ms(50)));
+    assert_eq!(probe.ticks, [0, 10, 20, 30, 40, 50]);
+    assert_eq!(times(&log, probe.start, "WATCHDOG=1"), [10, 20, 30, 40, 50]);
+    assert_eq!(report.wakeups, 6);
+}
+
+#[test]
 fn fd_events_reach_the_daemon_and_can_ask_for_a_tick() {
     let sim = Sim::new();
     let mut probe = Probe::new(&sim.clock);
@@ -265,6 +279,20 @@ fn fd_events_reach_the_daemon_and_can_ask_for_a_tick() {
     sim.run(&mut probe, None, script);
     assert_eq!(probe.fds, [(Token(3), 2500)]);
     assert_eq!(probe.ticks, [0, 2000, 2500, 4500]);
+}
+
+#[test]
+fn without_an_interval_only_events_wake_it() {
+    let sim = Sim::new();
+    let mut probe = Probe::new(&sim.clock);
+    probe.event_driven = true;
+    let ready = Ready { readable: true, ..Ready::default() };
+    let script = Script::until(ms(3_600_000)).at(ms(2500), Step::Fd(Token(1), ready));
+    let (report, log) = sim.run(&mut probe, None, script);
+    assert_eq!(probe.ticks, [2500], "ticks only when asked");
+    // The fd event and the final SIGTERM: an hour with two wake-ups.
+    assert_eq!(report.wakeups, 2);
+    assert_eq!(times(&log, probe.start, "READY=1"), [0]);
 }
 
 #[test]
