@@ -4,7 +4,7 @@
 //! installed.
 //!
 //! ```sh
-//! cargo run -p helios64-service --example tinyd -- --config-dir /tmp/etc --state-dir /tmp/run
+//! cargo run -p helios64-service --example tinyd -- --root /tmp/fx   # /tmp/fx/etc/helios64/tinyd.toml
 //! ```
 //!
 //! Config (`<dir>/tinyd.toml`): `interval_ms` (10..=3600000, default 1000)
@@ -12,7 +12,6 @@
 //! tests can count them from `STATUS=` (a real daemon's status changes with
 //! its state, not every cycle).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -131,9 +130,9 @@ impl Daemon for Tiny {
 struct Args {
     #[command(flatten)]
     service: ServiceArgs,
-    /// Write the state file here (default: no state file).
-    #[arg(long, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
+    /// Write no state file.
+    #[arg(long)]
+    no_state: bool,
 }
 
 fn main() -> ExitCode {
@@ -141,8 +140,9 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(exit) => return exit.into(),
     };
-    let states = args.state_dir.map(StateDir::new);
-    helios64_service::run_daemon("tinyd", &args.service, |loaded, _service| {
+    let no_state = args.no_state;
+    helios64_service::run_daemon("tinyd", &args.service, |loaded, service| {
+        let states = (!no_state).then(|| service.state_dir().clone());
         Ok(Tiny { config: loaded.into_config(), ticks: 0, states, changed: true })
     })
 }

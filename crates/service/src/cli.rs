@@ -6,21 +6,27 @@
 //! restore a safe state still run.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::config::ConfigSource;
+use crate::config::{self, ConfigSource};
 use crate::error::Error;
+use crate::state::{self, StateDir};
 
 /// Options every daemon takes. Use with `#[command(flatten)]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct ServiceArgs {
+    /// Run against the tree under DIR (a fixture board): config from
+    /// DIR/etc/helios64, state in DIR/run/helios64, the board under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
     /// Read only this config file (it must exist) instead of
     /// /etc/helios64/DAEMON.toml and its DAEMON.d/*.toml drop-ins.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// The directory holding DAEMON.toml and DAEMON.d/ [default: /etc/helios64].
+    /// The directory holding DAEMON.toml and DAEMON.d/ [default: ROOT/etc/helios64].
     #[arg(long, value_name = "DIR", hide = true)]
     pub config_dir: Option<PathBuf>,
 
@@ -40,17 +46,36 @@ pub struct ServiceArgs {
 }
 
 impl ServiceArgs {
-    /// Where daemon `daemon` reads its configuration, given these options.
+    /// The filesystem root: `--root`, or `/`. Daemons build their
+    /// `helios64_hal::Root` from it.
+    pub fn root(&self) -> &Path {
+        self.root.as_deref().unwrap_or(Path::new("/"))
+    }
+
+    /// Where daemon `daemon` reads its configuration, given these options:
+    /// `--config FILE`, else `--config-dir`, else `<root>/etc/helios64`.
     pub fn config_source(&self, daemon: &str) -> ConfigSource {
         let mut source = ConfigSource::new(daemon);
-        if let Some(dir) = &self.config_dir {
-            source = source.with_dir(dir);
+        match (&self.config_dir, &self.root) {
+            (Some(dir), _) => source = source.with_dir(dir),
+            (None, Some(root)) => source = source.with_dir(under(root, config::DEFAULT_DIR)),
+            (None, None) => {}
         }
         if let Some(file) = &self.config {
             source = source.with_file(file);
         }
         source
     }
+
+    /// Where state files go: `<root>/run/helios64`.
+    pub fn state_dir(&self) -> StateDir {
+        StateDir::new(under(self.root(), state::DEFAULT_DIR))
+    }
+}
+
+/// `absolute` re-rooted under `root`.
+fn under(root: &Path, absolute: &str) -> PathBuf {
+    root.join(absolute.trim_start_matches('/'))
 }
 
 /// Exit codes: sysexits(3) for usage, configuration and environment
@@ -148,17 +173,18 @@ mod tests {
         #[command(flatten)]
         service: ServiceArgs,
         #[arg(long)]
-        root: Option<PathBuf>,
+        dry_run: bool,
     }
 
     #[test]
     fn flattens_into_a_daemons_parser() {
         let args: Daemon =
-            parse_args_from(["fand", "--config", "/tmp/x.toml", "--check-config", "--root", "/r"])
+            parse_args_from(["fand", "--config", "/tmp/x.toml", "--check-config", "--dry-run"])
                 .unwrap();
         assert_eq!(args.service.config.as_deref(), Some("/tmp/x.toml".as_ref()));
         assert!(args.service.check_config);
-        assert_eq!(args.root.as_deref(), Some("/r".as_ref()));
+        assert!(args.dry_run);
+        assert_eq!(args.service.root(), Path::new("/"));
         let source = args.service.config_source("fand");
         assert_eq!(source.main_file(), PathBuf::from("/tmp/x.toml"));
         assert_eq!(source.drop_in_dir(), None);
@@ -172,6 +198,19 @@ mod tests {
         assert_eq!(source.drop_in_dir(), Some(PathBuf::from("/r/etc/helios64/fand.d")));
         let defaults = ServiceArgs::default().config_source("fand");
         assert_eq!(defaults.main_file(), PathBuf::from("/etc/helios64/fand.toml"));
+        assert_eq!(ServiceArgs::default().state_dir(), StateDir::new("/run/helios64"));
+    }
+
+    #[test]
+    fn root_moves_config_and_state_under_it_and_config_dir_wins() {
+        let args: Daemon = parse_args_from(["fand", "--root", "/fx"]).unwrap();
+        assert_eq!(args.service.root(), Path::new("/fx"));
+        let source = args.service.config_source("fand");
+        assert_eq!(source.main_file(), PathBuf::from("/fx/etc/helios64/fand.toml"));
+        assert_eq!(args.service.state_dir(), StateDir::new("/fx/run/helios64"));
+        let args: Daemon =
+            parse_args_from(["fand", "--root", "/fx", "--config-dir", "/c"]).unwrap();
+        assert_eq!(args.service.config_source("fand").main_file(), PathBuf::from("/c/fand.toml"));
     }
 
     #[test]

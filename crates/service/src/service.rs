@@ -11,6 +11,7 @@ use crate::logging::{self, LogTarget};
 use crate::notify::Notifier;
 use crate::run::{Daemon, Env, Report, SystemPoller, run_loop};
 use crate::signals::Signals;
+use crate::state::StateDir;
 
 /// A started service: signals blocked, logging installed, the notify
 /// socket and watchdog read from the environment.
@@ -22,6 +23,7 @@ pub struct Service {
     notifier: Notifier,
     log: LogTarget,
     once: bool,
+    states: StateDir,
 }
 
 impl Service {
@@ -42,6 +44,7 @@ impl Service {
             notifier,
             log,
             once: args.once,
+            states: args.state_dir(),
         })
     }
 
@@ -64,6 +67,11 @@ impl Service {
     /// itself; this is for anything else).
     pub fn notifier(&self) -> &Notifier {
         &self.notifier
+    }
+
+    /// Where the daemon's state file goes (`<root>/run/helios64`).
+    pub fn state_dir(&self) -> &StateDir {
+        &self.states
     }
 
     /// Where logs go.

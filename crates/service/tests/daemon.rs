@@ -45,13 +45,13 @@ struct Running {
     stderr: Receiver<String>,
     seen: Vec<Note>,
     config: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Running {
     fn start(config: &str, env: &[(&str, &str)]) -> Running {
         let dir = tempfile::tempdir().unwrap();
-        let etc = dir.path().join("etc");
+        let etc = dir.path().join("etc/helios64");
         fs::create_dir_all(&etc).unwrap();
         let config_path = etc.join("tinyd.toml");
         fs::write(&config_path, config).unwrap();
@@ -69,10 +69,8 @@ impl Running {
         });
         let mut command = Command::new(tinyd());
         command
-            .arg("--config-dir")
-            .arg(&etc)
-            .arg("--state-dir")
-            .arg(dir.path().join("run"))
+            .arg("--root")
+            .arg(dir.path())
             .env("NOTIFY_SOCKET", &socket_path)
             .env_remove("WATCHDOG_USEC")
             .env_remove("WATCHDOG_PID")
@@ -94,7 +92,7 @@ impl Running {
                 }
             }
         });
-        Running { child, notes, stderr: lines, seen: Vec::new(), config: config_path, _dir: dir }
+        Running { child, notes, stderr: lines, seen: Vec::new(), config: config_path, dir }
     }
 
     fn pid(&self) -> Pid {
@@ -223,6 +221,9 @@ fn ready_status_watchdog_reload_and_stop_as_systemd_sees_them() {
     d.expect(5 * SECOND, |l| l == "STOPPING=1");
     let status = d.wait_exit(5 * SECOND);
     assert_eq!(status.code(), Some(0), "{status}");
+    // The stop hook's final state, under --root.
+    let json = fs::read_to_string(d.dir.path().join("run/helios64/tinyd.json")).unwrap();
+    assert!(json.contains(r#""state":{"greeting":"hi","interval_ms":200,"ticks":"#), "{json}");
 }
 
 #[test]
@@ -317,19 +318,18 @@ fn startup_errors_map_to_sysexits_and_once_runs_one_tick() {
     assert_eq!(code, Some(78));
     assert!(stderr.contains("tinyd.toml:1:12: greeting: invalid type: integer `3`"), "{stderr}");
 
-    let (code, _, stderr) = run_tinyd(&["--config", "/nonexistent/tinyd.toml"]);
+    let (code, _, stderr) = run_tinyd(&["--no-state", "--config", "/nonexistent/tinyd.toml"]);
     assert_eq!(code, Some(78));
     assert!(stderr.contains("cannot read config file /nonexistent/tinyd.toml"), "{stderr}");
 
-    let (_d, dir) = config_dir("");
-    let state = dir.join("state");
-    let args =
-        ["--once", "--config-dir", dir.to_str().unwrap(), "--state-dir", state.to_str().unwrap()];
+    // Defaults only: nothing under the root's etc/helios64.
+    let root = tempfile::tempdir().unwrap();
+    let args = ["--once", "--root", root.path().to_str().unwrap()];
     let started = Instant::now();
     let (code, _, stderr) = run_tinyd(&args);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(started.elapsed() < 5 * SECOND);
-    let json = fs::read_to_string(state.join("tinyd.json")).unwrap();
+    let json = fs::read_to_string(root.path().join("run/helios64/tinyd.json")).unwrap();
     assert!(
         json.contains(r#""state":{"greeting":"hello","interval_ms":1000,"ticks":1}"#),
         "{json}"
