@@ -15,6 +15,9 @@ use crate::state::{self, StateDir};
 
 /// Options every daemon takes. Use with `#[command(flatten)]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+// This doc comment is for rustdoc: it must not become the about text of a
+// daemon whose own parser has none.
+#[command(about = None, long_about = None)]
 pub struct ServiceArgs {
     /// Run against the tree under DIR (a fixture board): config from
     /// DIR/etc/helios64, state in DIR/run/helios64, the board under DIR.
@@ -217,6 +220,8 @@ mod tests {
     fn usage_errors_are_64_and_help_is_0() {
         assert_eq!(parse_args_from::<Daemon, _>(["fand", "--bogus"]).unwrap_err(), Exit::Usage);
         assert_eq!(parse_args_from::<Daemon, _>(["fand", "--help"]).unwrap_err(), Exit::Ok);
+        let help = <Daemon as clap::CommandFactory>::command().render_help().to_string();
+        assert!(!help.contains("Options every daemon takes"), "{help}");
         assert_eq!(Exit::Config.code(), 78);
         assert_eq!(Exit::Usage.code(), 64);
         assert_eq!(Exit::Unknown.code(), 3);

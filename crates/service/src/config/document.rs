@@ -92,15 +92,35 @@ impl Sources {
         let (recovered, _) = DeTable::parse_recoverable(&source.text);
         let mut index = Index::default();
         index.add_table(&mut KeyPath::root(), &shift_table(recovered.into_inner(), source.offset));
-        let key = location.as_ref().and_then(|here| {
-            index
-                .keys
+        let located: Vec<(&KeyPath, Location)> = index
+            .keys
+            .iter()
+            .filter_map(|(key, &offset)| Some((key, self.locate(offset)?)))
+            .filter(|(_, at)| at.origin == source.origin)
+            .collect();
+        let on_line = location.as_ref().and_then(|here| {
+            located
                 .iter()
-                .filter_map(|(key, &offset)| Some((key, self.locate(offset)?)))
                 .filter(|(_, at)| at.line == here.line && at.column <= here.column)
                 .max_by_key(|(_, at)| at.column)
-                .map(|(key, _)| key.clone())
+                .map(|(key, _)| (*key).clone())
         });
+        // A duplicate key's span is the second key itself; the first one,
+        // which the parser kept, has the full path.
+        let named = || {
+            let text = source.text.get(error.span()?)?;
+            let last = Segment::Key(text.to_owned());
+            let here = location.as_ref()?;
+            located
+                .iter()
+                .filter(|(key, at)| {
+                    key.segments().last() == Some(&last)
+                        && (at.line, at.column) < (here.line, here.column)
+                })
+                .max_by_key(|(_, at)| (at.line, at.column))
+                .map(|(key, _)| (*key).clone())
+        };
+        let key = on_line.or_else(named);
         ConfigError {
             kind: ConfigErrorKind::Syntax,
             location,

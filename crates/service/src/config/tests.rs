@@ -158,10 +158,14 @@ fn bad_configs_name_file_line_column_and_key() {
             ConfigErrorKind::Syntax,
         ),
         (
-            // A key written twice in one file: the parser names no key, the
-            // location points at the second one.
+            // A key written twice in one file: located at the second.
             &[(main, "interval_ms = 1\ninterval_ms = 2\n")],
-            "{dir}/fand.toml:2:1: duplicate key",
+            "{dir}/fand.toml:2:1: interval_ms: duplicate key",
+            ConfigErrorKind::Syntax,
+        ),
+        (
+            &[(main, "[fans.p6]\nmin_pwm = 1\n\nmin_pwm = 2\n")],
+            "{dir}/fand.toml:4:1: fans.p6.min_pwm: duplicate key",
             ConfigErrorKind::Syntax,
         ),
     ];
