@@ -112,6 +112,16 @@ pub enum Error {
     #[error("cannot set up logging: {0}")]
     Logging(String),
 
+    /// A daemon callback panicked; the loop caught it, ran the stop hook
+    /// and stopped.
+    #[error("daemon {during} panicked: {message}")]
+    Panicked {
+        /// Which callback.
+        during: &'static str,
+        /// The panic's message.
+        message: String,
+    },
+
     /// The daemon's own code failed fatally (its constructor, a tick, an
     /// fd handler); the loop stopped.
     #[error("daemon {during} failed")]
@@ -162,6 +172,8 @@ impl Error {
             Error::MalformedState { .. } => Exit::DataErr,
             Error::Syscall { .. } | Error::Logging(_) => Exit::OsErr,
             Error::Daemon { .. } => Exit::Unavailable,
+            // A bug, not a missing device.
+            Error::Panicked { .. } => Exit::Software,
         }
     }
 

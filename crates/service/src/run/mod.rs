@@ -28,7 +28,9 @@ mod sim;
 #[cfg(test)]
 mod tests;
 
+use std::any::Any;
 use std::os::fd::BorrowedFd;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 pub use sim::{Script, Step, simulate};
@@ -232,12 +234,44 @@ fn next_after(prev: MonoTime, every: Duration, now: MonoTime) -> MonoTime {
 fn fatal<D: Daemon>(daemon: &mut D, ctx: &mut Context<'_>, env: &Env<'_>, error: Error) -> Error {
     tracing::error!("stopping: {}", error.one_line());
     env.notifier.stopping();
-    daemon.stop(ctx);
+    run_stop_hook(daemon, ctx);
     error
+}
+
+/// The daemon's stop hook. A panic in it is logged rather than unwound
+/// further: the loop is returning anyway, and an unwind out of here after
+/// a caught panic would hide the first one.
+fn run_stop_hook<D: Daemon>(daemon: &mut D, ctx: &mut Context<'_>) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| daemon.stop(ctx))) {
+        tracing::error!("the daemon's stop hook panicked: {}", panic_message(payload.as_ref()));
+    }
 }
 
 fn daemon_error<E: std::error::Error + Send + Sync + 'static>(during: &'static str, e: E) -> Error {
     Error::Daemon { during, source: Box::new(e) }
+}
+
+/// Runs one daemon callback. Its error and its panic both come back as an
+/// [`Error`]: the panic is caught so that the loop still calls the stop
+/// hook, and the daemon still reaches its safe state (fans at full speed),
+/// before `main` returns.
+fn call<T, E>(during: &'static str, f: impl FnOnce() -> std::result::Result<T, E>) -> Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(daemon_error(during, e)),
+        Err(payload) => Err(Error::Panicked { during, message: panic_message(payload.as_ref()) }),
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
+        (Some(s), _) => (*s).to_owned(),
+        (_, Some(s)) => s.clone(),
+        _ => "(not a string)".to_owned(),
+    }
 }
 
 /// Runs `daemon` until a stop signal (or one tick, with `env.once`).
@@ -249,11 +283,11 @@ pub(crate) fn run_loop<D: Daemon, P: Poller>(
     let mut ctx = Context::new(env.clock, env.once);
     let mut report = Report::default();
     if env.once {
-        if let Err(e) = daemon.tick(&mut ctx) {
-            return Err(fatal(daemon, &mut ctx, env, daemon_error("tick", e)));
+        if let Err(e) = call("tick", || daemon.tick(&mut ctx)) {
+            return Err(fatal(daemon, &mut ctx, env, e));
         }
         report.ticks = 1;
-        daemon.stop(&mut ctx);
+        run_stop_hook(daemon, &mut ctx);
         return Ok(report);
     }
 
@@ -281,8 +315,8 @@ pub(crate) fn run_loop<D: Daemon, P: Poller>(
             next_tick = Some(now);
         }
         if let Some(due) = next_tick.filter(|&due| due <= now) {
-            if let Err(e) = daemon.tick(&mut ctx) {
-                return Err(fatal(daemon, &mut ctx, env, daemon_error("tick", e)));
+            if let Err(e) = call("tick", || daemon.tick(&mut ctx)) {
+                return Err(fatal(daemon, &mut ctx, env, e));
             }
             report.ticks += 1;
             last_tick = Some(due);
@@ -298,7 +332,9 @@ pub(crate) fn run_loop<D: Daemon, P: Poller>(
         match &sent_status {
             None => {
                 env.notifier.ready(&status);
-                tracing::info!("ready: {status}");
+                if report.wakeups == 0 {
+                    tracing::info!("ready: {status}");
+                }
             }
             Some(sent) if *sent != status => env.notifier.status(&status),
             Some(_) => {}
@@ -335,7 +371,7 @@ pub(crate) fn run_loop<D: Daemon, P: Poller>(
         if let Some(signal) = stop {
             tracing::info!("stopping on {signal:?}");
             env.notifier.stopping();
-            daemon.stop(&mut ctx);
+            run_stop_hook(daemon, &mut ctx);
             report.stopped_by = Some(signal);
             return Ok(report);
         }
@@ -349,21 +385,22 @@ pub(crate) fn run_loop<D: Daemon, P: Poller>(
                     reloaded = true;
                     env.notifier.reloading(env.clock.monotonic());
                     match reload(daemon, &mut ctx, env.source) {
-                        Ok(()) => {
+                        Ok(Ok(())) => {
                             report.reloads += 1;
                             reload_problem = None;
                         }
-                        Err(problem) => {
+                        Ok(Err(problem)) => {
                             report.refused_reloads += 1;
                             reload_problem = Some(problem);
                         }
+                        Err(panicked) => return Err(fatal(daemon, &mut ctx, env, panicked)),
                     }
                     // READY=1 ends the reload; the status follows it.
                     sent_status = None;
                 }
                 Wake::Fd(token, ready) => {
-                    if let Err(e) = daemon.on_fd(token, ready, &mut ctx) {
-                        return Err(fatal(daemon, &mut ctx, env, daemon_error("fd handler", e)));
+                    if let Err(e) = call("fd handler", || daemon.on_fd(token, ready, &mut ctx)) {
+                        return Err(fatal(daemon, &mut ctx, env, e));
                     }
                 }
             }
@@ -371,32 +408,34 @@ pub(crate) fn run_loop<D: Daemon, P: Poller>(
     }
 }
 
-/// Loads the configuration again and offers it to the daemon. `Err` holds
-/// the short reason it was refused (already logged in full).
+/// Loads the configuration again and offers it to the daemon. `Ok(Err)`
+/// holds the short reason it was refused (already logged in full); `Err`
+/// is a panic in the daemon's reload, which is fatal.
 fn reload<D: Daemon>(
     daemon: &mut D,
     ctx: &mut Context<'_>,
     source: &ConfigSource,
-) -> std::result::Result<(), String> {
+) -> Result<std::result::Result<(), String>> {
     let loaded = match source.load::<D::Config>() {
         Ok(loaded) => loaded,
         Err(e) => {
             let line = e.one_line();
             tracing::error!("config reload refused, keeping the running configuration: {line}");
-            return Err(line);
+            return Ok(Err(line));
         }
     };
     let files = loaded.files().iter().map(|f| f.display().to_string()).collect::<Vec<_>>();
-    match daemon.reload(loaded, ctx) {
+    match call("reload", || daemon.reload(loaded, ctx)) {
         Ok(()) => {
             let from = if files.is_empty() { "defaults only".to_owned() } else { files.join(", ") };
             tracing::info!("configuration reloaded ({from})");
-            Ok(())
+            Ok(Ok(()))
         }
+        Err(panicked @ Error::Panicked { .. }) => Err(panicked),
         Err(e) => {
-            let line = daemon_error("reload", e).one_line();
+            let line = e.one_line();
             tracing::error!("config reload refused by the daemon, keeping the running one: {line}");
-            Err(line)
+            Ok(Err(line))
         }
     }
 }

@@ -47,6 +47,7 @@ struct Probe {
     /// At tick number `.0` (0-based), take `.1` of simulated time.
     stall: Option<(usize, Duration)>,
     fail_at: Option<usize>,
+    panic_at: Option<usize>,
     /// Include the tick count in the status (a status that changes).
     counting: bool,
     /// No interval: ticks only on request.
@@ -64,6 +65,7 @@ impl Probe {
             stops: 0,
             stall: None,
             fail_at: None,
+            panic_at: None,
             counting: false,
             event_driven: false,
         }
@@ -92,6 +94,9 @@ impl Daemon for Probe {
     fn tick(&mut self, ctx: &mut Context<'_>) -> std::result::Result<(), Gone> {
         if self.fail_at == Some(self.ticks.len()) {
             return Err(Gone);
+        }
+        if self.panic_at == Some(self.ticks.len()) {
+            panic!("index out of range in the curve");
         }
         let at = self.ms(ctx);
         if let Some((n, stall)) = self.stall
@@ -320,6 +325,20 @@ fn a_failing_tick_reaches_the_safe_state_and_returns_the_error() {
     assert_eq!(error.one_line(), "daemon tick failed: sensor gone");
     assert_eq!(probe.stops, 1);
     assert_eq!(times(&log, probe.start, "STOPPING=1"), [4000]);
+}
+
+#[test]
+fn a_panicking_tick_still_reaches_the_safe_state() {
+    let sim = Sim::new();
+    let mut probe = Probe::new(&sim.clock);
+    probe.panic_at = Some(1);
+    let (notifier, log) = Notifier::recording(&sim.clock, None);
+    let error = simulate(&mut probe, &sim.clock, &notifier, &sim.source, Script::until(ms(60_000)))
+        .unwrap_err();
+    assert_eq!(error.to_string(), "daemon tick panicked: index out of range in the curve");
+    assert_eq!(error.exit(), crate::cli::Exit::Software);
+    assert_eq!(probe.stops, 1, "the stop hook ran after the panic");
+    assert_eq!(times(&log, probe.start, "STOPPING=1"), [2000]);
 }
 
 #[test]
