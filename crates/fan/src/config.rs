@@ -148,6 +148,10 @@ pub struct FandConfig {
     /// The state file is rewritten on every change and at least this often
     /// (seconds), so a reader can tell a live daemon from a dead one.
     pub state_every_secs: u64,
+    /// The PCI address of the SATA controller whose ports 1..=5 are the
+    /// bays (`0000:00:08.0`); unset: the Helios64's JMB585, by PCI id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sata_controller: Option<String>,
     /// Named inputs.
     pub inputs: BTreeMap<String, InputConfig>,
     /// The fans.
@@ -178,6 +182,7 @@ impl Default for FandConfig {
             interval_secs: 10,
             fail_after_cycles: 3,
             state_every_secs: 60,
+            sata_controller: None,
             inputs: BTreeMap::from([
                 // Kobol: 40 °C → MINSTOP 29, 80 °C → full speed.
                 ("cpu".to_owned(), input(Sensor::Cpu, &[(40.0, 29), (80.0, 255)])),

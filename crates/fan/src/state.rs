@@ -17,7 +17,7 @@ pub const STATE_SCHEMA: u32 = 1;
 pub struct FanStateEntry {
     /// `P6` or `P7`.
     pub fan: String,
-    /// The duty set, 0..=255.
+    /// The duty last written (decided, in a dry run), 0..=255.
     pub pwm: u8,
     /// What the curves asked for (before kick and rate rules).
     pub target: u8,
@@ -47,20 +47,22 @@ impl FanState {
     /// The state after the cycle's last run.
     pub fn of(cycle: &Cycle) -> FanState {
         let decision = cycle.last_decision();
-        let fans = decision
-            .map(|d| {
-                d.fans
-                    .iter()
-                    .map(|f| FanStateEntry {
-                        fan: header_name(f.fan).to_owned(),
-                        pwm: f.pwm,
-                        target: f.target,
-                        driven_by: f.driven_by.as_ref().map(|(i, _)| i.clone()),
-                        driven_by_celsius: f.driven_by.as_ref().map(|(_, c)| *c),
-                    })
-                    .collect()
+        // The duty is what was last written (255 after a stop); the target
+        // and its reason are the last decision's.
+        let fans = cycle
+            .written()
+            .iter()
+            .map(|(fan, pwm)| {
+                let d = decision.and_then(|d| d.fans.iter().find(|f| f.fan == *fan));
+                FanStateEntry {
+                    fan: header_name(*fan).to_owned(),
+                    pwm: *pwm,
+                    target: d.map_or(*pwm, |d| d.target),
+                    driven_by: d.and_then(|d| d.driven_by.as_ref().map(|(i, _)| i.clone())),
+                    driven_by_celsius: d.and_then(|d| d.driven_by.as_ref().map(|(_, c)| *c)),
+                }
             })
-            .unwrap_or_default();
+            .collect();
         FanState {
             failsafe: cycle.failsafe().map(FailSafe::to_string),
             fans,
