@@ -388,15 +388,23 @@ pub fn decayed(last: f64, floor: f64, tau: Duration, elapsed: Duration) -> f64 {
     floor + (last - floor) * (-elapsed.as_secs_f64() / tau.as_secs_f64()).exp()
 }
 
-/// Whether an input on `sensor` reads `source`.
 fn covers(sensor: Sensor, source: Source) -> bool {
-    matches!(
-        (sensor, source),
-        (Sensor::Cpu, Source::Cpu)
+    sensor.covers(source)
+}
+
+impl Sensor {
+    /// Whether an input on this sensor reads `source` (the `disks` input
+    /// reads every bay).
+    pub fn covers(self, source: Source) -> bool {
+        match (self, source) {
+            (Sensor::Cpu, Source::Cpu)
             | (Sensor::Gpu, Source::Gpu)
             | (Sensor::Board, Source::Board)
-            | (Sensor::Disks, Source::Bay(_))
-    ) || matches!((sensor, source), (Sensor::Bay(a), Source::Bay(b)) if a == b)
+            | (Sensor::Disks, Source::Bay(_)) => true,
+            (Sensor::Bay(a), Source::Bay(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]
