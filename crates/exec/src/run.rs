@@ -313,8 +313,9 @@ impl Feed {
                 Ok(n) => self.written += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                // The child closed its stdin: what it did not read is its
-                // own business, not a failure of the run.
+                // The child closed its stdin (EPIPE: Rust programs ignore
+                // SIGPIPE): what it did not read is its own business, not a
+                // failure of the run.
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => self.pipe = None,
                 Err(e) => return Err(e),
             }

@@ -92,8 +92,7 @@ pub enum NameError {
     NoAt,
     /// A bookmark name without `#`.
     NoHash,
-    /// A dataset name with `@` or `#`, or a snapshot name with `#`, or a
-    /// bookmark name with `@`.
+    /// A dataset name with `@` or `#`.
     UnexpectedDelimiter,
     /// A user property name without `:`.
     NoColon,
@@ -120,7 +119,7 @@ impl fmt::Display for NameError {
             NameError::MultipleDelimiters => f.write_str("more than one '@' or '#'"),
             NameError::NoAt => f.write_str("missing '@'"),
             NameError::NoHash => f.write_str("missing '#'"),
-            NameError::UnexpectedDelimiter => f.write_str("unexpected '@' or '#'"),
+            NameError::UnexpectedDelimiter => f.write_str("'@' or '#' in a dataset name"),
             NameError::NoColon => f.write_str("missing ':' (user properties are module:name)"),
             NameError::NoLetter => f.write_str("must begin with a letter"),
             NameError::Reserved => f.write_str("name is reserved"),
@@ -250,12 +249,9 @@ fn delimited_rules(
     delim: char,
     missing: NameError,
 ) -> std::result::Result<(), NameError> {
+    // One delimiter at most (entity), so having this one means not the other.
     entity(name)?;
     let Some((dataset, short)) = name.split_once(delim) else { return Err(missing) };
-    let other = if delim == '@' { '#' } else { '@' };
-    if name.contains(other) {
-        return Err(NameError::UnexpectedDelimiter);
-    }
     // Stricter than `entity_namecheck`, which skips the `.`/`..` check for
     // the component before the delimiter: `tank/.@s` names a snapshot of a
     // dataset that cannot exist.
