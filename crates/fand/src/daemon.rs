@@ -34,6 +34,7 @@ pub(crate) struct Fand {
     state_error_logged: bool,
     ticks: u64,
     fault: TestFault,
+    status: String,
 }
 
 /// A fault the test suites inject through `HELIOS64_FAND_TEST_FAULT`, to
@@ -103,9 +104,11 @@ impl Fand {
         if dry_run {
             tracing::info!("dry run: decisions are logged, no fan is written");
         }
+        let cycle = Cycle::new(&config, board, dry_run);
         Ok(Fand {
             root,
-            cycle: Cycle::new(&config, board, dry_run),
+            status: status_line(&cycle),
+            cycle,
             monitor,
             states: service.state_dir().clone(),
             last_state: None,
@@ -142,15 +145,25 @@ impl Fand {
         }
     }
 
-    fn write_state(&mut self, ctx: &Context<'_>, force: bool) {
-        let state = FanState::of(&self.cycle);
+    /// Writes the state file when the cycle changed something (`changed`:
+    /// it reported events), at the heartbeat, or when `force`d. A quiet
+    /// cycle costs nothing here: temperatures alone refresh at the
+    /// heartbeat.
+    fn write_state(&mut self, ctx: &Context<'_>, changed: bool, force: bool) {
         let now = ctx.monotonic();
         let every = Duration::from_secs(self.cycle.config().state_every_secs);
         let due = match &self.last_state {
             None => true,
-            Some((last, at)) => *last != state || now.saturating_since(*at) >= every,
+            Some((_, at)) => changed || now.saturating_since(*at) >= every,
         };
         if !due && !force {
+            return;
+        }
+        let state = FanState::of(&self.cycle);
+        if !force
+            && !self.last_state.as_ref().is_some_and(|(_, at)| now.saturating_since(*at) >= every)
+            && self.last_state.as_ref().is_some_and(|(last, _)| *last == state)
+        {
             return;
         }
         match self.states.write("fand", STATE_SCHEMA, ctx.clock(), &state) {
@@ -166,6 +179,18 @@ impl Fand {
     }
 }
 
+/// The one human line for `STATUS=`, rebuilt only when a cycle changed
+/// something.
+fn status_line(cycle: &Cycle) -> String {
+    if let Some(why) = cycle.failsafe() {
+        return format!("FAIL-SAFE, both fans at full speed: {why}");
+    }
+    let fans: Vec<String> =
+        cycle.written().iter().map(|(fan, pwm)| format!("{fan} {pwm}")).collect();
+    let mode = if cycle.is_dry_run() { " (dry run)" } else { "" };
+    format!("pwm {}{mode}", fans.join(", "))
+}
+
 impl Daemon for Fand {
     type Config = FandConfig;
     type Error = FandError;
@@ -175,13 +200,7 @@ impl Daemon for Fand {
     }
 
     fn status(&self) -> String {
-        if let Some(why) = self.cycle.failsafe() {
-            return format!("FAIL-SAFE, both fans at full speed: {why}");
-        }
-        let fans: Vec<String> =
-            self.cycle.written().iter().map(|(fan, pwm)| format!("{fan} {pwm}")).collect();
-        let mode = if self.cycle.is_dry_run() { " (dry run)" } else { "" };
-        format!("pwm {}{mode}", fans.join(", "))
+        self.status.clone()
     }
 
     fn tick(&mut self, ctx: &mut Context<'_>) -> Result<(), FandError> {
@@ -196,10 +215,14 @@ impl Daemon for Fand {
             // A fault may be a missing fan or sensor coming back.
             self.rediscover("fail-safe in force");
         }
-        for event in self.cycle.run(ctx.monotonic()) {
-            Self::log(&event);
+        let events = self.cycle.run(ctx.monotonic());
+        for event in &events {
+            Self::log(event);
         }
-        self.write_state(ctx, false);
+        if !events.is_empty() {
+            self.status = status_line(&self.cycle);
+        }
+        self.write_state(ctx, !events.is_empty(), false);
         Ok(())
     }
 
@@ -268,6 +291,7 @@ impl Daemon for Fand {
                 helios64_text::error_chain(&e)
             ),
         }
-        self.write_state(ctx, true);
+        self.status = status_line(&self.cycle);
+        self.write_state(ctx, true, true);
     }
 }

@@ -40,7 +40,7 @@ static int h64_saradc_read_raw(struct iio_dev *indio_dev, struct iio_chan_spec c
 {
 	switch (mask) {
 	case IIO_CHAN_INFO_RAW:
-		if (chan->channel < 0 || chan->channel >= ARRAY_SIZE(raw))
+		if (chan->channel < 0 || chan->channel >= (int)ARRAY_SIZE(raw))
 			return -EINVAL;
 		*val = clamp(READ_ONCE(raw[chan->channel]), 0, 1023);
 		return IIO_VAL_INT;
