@@ -185,7 +185,8 @@ fn no_bay_disk_is_touched() {
     let address = guest.ahci_pci_address().unwrap();
     fs::write(
         &config,
-        format!("{CONFIG}\nsata_controller = \"{address}\"\n").replace(
+        // Top-level keys before the first table.
+        format!("sata_controller = \"{address}\"\n{CONFIG}").replace(
             "inputs = [\"board\"]",
             "inputs = [\"board\", \"disks\"]",
         ),
