@@ -102,7 +102,7 @@ measure() {
   kill "$pid"; wait "$pid" 2> /dev/null || true
   pid=
   local total forks cpu_us
-  total=$(awk '$NF == "total" {print $(NF-2)}' "$work/$name.strace")
+  total=$(awk '$NF == "total" {print $4}' "$work/$name.strace")
   forks=$(awk '$NF ~ /^(clone|clone3|fork|vfork)$/ {n += $4} END {print n + 0}' "$work/$name.strace")
   cpu_us=$(awk -v d=$((u1 - u0)) -v w="$WINDOW" 'BEGIN {printf "%.1f", d / 1000 / w}')
   printf '| %s | %s µs | %s | %s | %s KiB | %s/%s |\n' "$name" "$cpu_us" \
