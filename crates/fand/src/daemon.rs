@@ -161,7 +161,7 @@ impl Fand {
         }
         let state = FanState::of(&self.cycle);
         if !force
-            && !self.last_state.as_ref().is_some_and(|(_, at)| now.saturating_since(*at) >= every)
+            && self.last_state.as_ref().is_none_or(|(_, at)| now.saturating_since(*at) < every)
             && self.last_state.as_ref().is_some_and(|(last, _)| *last == state)
         {
             return;
