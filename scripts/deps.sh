@@ -17,7 +17,8 @@ BPO=bookworm-backports
 ZFS_LIBS="libzfslinux-dev libnvpair3linux libuutil3linux libzfs6linux libzfsbootenv1linux libzpool6linux"
 
 host_pkgs() {
-  echo pkg-config libudev-dev libclang-dev clang python3 strace
+  # sanoid: the oracle of helios64-retention's differential tests and benchmark.
+  echo pkg-config libudev-dev libclang-dev clang python3 strace sanoid
   for p in $ZFS_LIBS; do echo "$p/$BPO"; done
   echo "smartmontools/$BPO"
 }

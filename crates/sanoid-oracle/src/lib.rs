@@ -1,0 +1,167 @@
+//! The real sanoid as an oracle for `helios64-retention`'s differential
+//! tests and benchmark.
+//!
+//! sanoid reads its snapshot list with `zfs get -Hrpt snapshot creation`
+//! and its recursive children with `zfs list -o name -t filesystem,volume
+//! -Hr`, both through `PATH`. [`Sanoid::run`] puts a fake `zfs` first on
+//! `PATH` that answers exactly those two commands from files (and fails
+//! loudly on anything else), overrides Perl's `time` with the instant to
+//! judge at (a `-M` module loaded before sanoid is compiled, so every
+//! `time()` and `localtime(time)` in it sees that instant), and runs
+//! `sanoid --readonly --verbose --force-prune` with private config, cache
+//! and run directories. `--readonly` makes it print its decisions
+//! (`taking snapshot X`, `INFO: pruning X ...`) without acting;
+//! `--force-prune` skips its per-snapshot `ps` scan for running sends.
+
+// The oracle's own scratch files, not board nodes.
+#![allow(clippy::disallowed_methods)]
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where Debian's `sanoid` package installs it.
+pub const SANOID: &str = "/usr/sbin/sanoid";
+
+/// What went wrong running sanoid.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// sanoid is not installed.
+    #[error("{SANOID} not found: install the Debian package sanoid (scripts/deps.sh host)")]
+    Missing,
+    /// Writing the scratch files failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// sanoid exited non-zero or complained.
+    #[error("sanoid failed ({status}): {stderr}")]
+    Failed {
+        /// Its exit status.
+        status: String,
+        /// Its stderr.
+        stderr: String,
+    },
+}
+
+/// What sanoid decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decisions {
+    /// Full names it would take.
+    pub take: Vec<String>,
+    /// Full names it would destroy, in its order.
+    pub prune: Vec<String>,
+    /// Its whole stdout.
+    pub stdout: String,
+}
+
+/// What to run sanoid on.
+#[derive(Debug, Clone, Copy)]
+pub struct Sanoid<'a> {
+    /// The sanoid.conf text.
+    pub conf: &'a str,
+    /// The `zfs get -Hrpt snapshot creation` output it should see.
+    pub listing: &'a str,
+    /// Every dataset (for `zfs list -r`), one per line.
+    pub datasets: &'a [&'a str],
+    /// The instant, seconds since the epoch.
+    pub now: i64,
+    /// `TZ` for sanoid.
+    pub tz: &'a str,
+    /// Also decide what to take.
+    pub take: bool,
+}
+
+const FAKE_ZFS: &str = r#"#!/bin/sh
+# The differential harness's zfs: the two queries sanoid makes, from files.
+if [ "$*" = "get -Hrpt snapshot creation" ]; then exec cat "$H64_LISTING"; fi
+case "$*" in
+  "list -o name -t filesystem,volume -Hr "*)
+    for ds in "$@"; do :; done
+    exec awk -v d="$ds" '$0 == d || index($0, d "/") == 1' "$H64_DATASETS" ;;
+esac
+echo "fake zfs: unexpected call: zfs $*" >&2
+exit 99
+"#;
+
+const FAKE_TIME: &str = "package H64FakeTime;\n\
+BEGIN { my $now = $ENV{H64_NOW}; die \"H64_NOW unset\" unless defined $now;\n\
+  *CORE::GLOBAL::time = sub () { $now }; }\n1;\n";
+
+impl Sanoid<'_> {
+    /// Runs sanoid and parses its decisions.
+    pub fn run(&self) -> Result<Decisions, Error> {
+        if !Path::new(SANOID).is_file() {
+            return Err(Error::Missing);
+        }
+        let dir = tempfile::tempdir()
+            .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+        let root = dir.path();
+        let write = |name: &str, text: &str| -> Result<PathBuf, Error> {
+            let path = root.join(name);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)
+                    .map_err(|source| Error::Io { path: parent.into(), source })?;
+            }
+            fs::write(&path, text).map_err(|source| Error::Io { path: path.clone(), source })?;
+            Ok(path)
+        };
+        write("conf/sanoid.conf", self.conf)?;
+        let listing = write("listing.tsv", self.listing)?;
+        let mut datasets = self.datasets.join("\n");
+        datasets.push('\n');
+        let datasets = write("datasets.txt", &datasets)?;
+        let zfs = write("bin/zfs", FAKE_ZFS)?;
+        fs::set_permissions(&zfs, fs::Permissions::from_mode(0o755))
+            .map_err(|source| Error::Io { path: zfs.clone(), source })?;
+        write("perl/H64FakeTime.pm", FAKE_TIME)?;
+        for d in ["cache", "run"] {
+            fs::create_dir_all(root.join(d))
+                .map_err(|source| Error::Io { path: root.join(d), source })?;
+        }
+        let mut cmd = Command::new("perl");
+        cmd.arg(format!("-I{}", root.join("perl").display()))
+            .arg("-MH64FakeTime")
+            .arg(SANOID)
+            .arg(format!("--configdir={}", root.join("conf").display()))
+            .arg(format!("--cache-dir={}", root.join("cache").display()))
+            .arg(format!("--run-dir={}", root.join("run").display()))
+            .args(["--readonly", "--verbose", "--force-prune", "--prune-snapshots"]);
+        if self.take {
+            cmd.arg("--take-snapshots");
+        }
+        let out = cmd
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", root.join("bin").display()))
+            .env("TZ", self.tz)
+            .env("LC_ALL", "C")
+            .env("H64_NOW", self.now.to_string())
+            .env("H64_LISTING", &listing)
+            .env("H64_DATASETS", &datasets)
+            .output()
+            .map_err(|source| Error::Io { path: SANOID.into(), source })?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() || stderr.contains("fake zfs") || stderr.contains("CRITICAL") {
+            return Err(Error::Failed { status: out.status.to_string(), stderr });
+        }
+        let mut decisions = Decisions::default();
+        for line in stdout.lines() {
+            if let Some(rest) = line.strip_prefix("INFO: pruning ")
+                && let Some(name) = rest.strip_suffix(" ... ")
+            {
+                decisions.prune.push(name.to_owned());
+            } else if let Some(name) = line.strip_prefix("taking snapshot ") {
+                decisions.take.push(name.trim_end_matches(" (zfs recursive)").to_owned());
+            }
+        }
+        decisions.stdout = stdout;
+        Ok(decisions)
+    }
+}
