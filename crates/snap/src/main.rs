@@ -1,0 +1,55 @@
+//! `helios64-snap`: sanoid-compatible snapshots, planned natively.
+//!
+//! This build has the offline parts: `plan` (what would be taken and
+//! destroyed, from a saved listing) and `import-sanoid` (a sanoid.conf as
+//! helios64-snap TOML). Taking and pruning on the box come with the ZFS
+//! API rework (typed names, the native listing).
+//!
+//! Exit codes: 0 done; 64 usage; 65 a listing or sanoid.conf that does not
+//! parse; 66 an input file missing or unreadable; 78 a bad TOML policy
+//! (`file:line:column: key: message`).
+
+mod offline;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use helios64_service::Exit;
+use helios64_service::cli::parse_args;
+
+/// sanoid-compatible ZFS snapshots, planned natively.
+#[derive(Debug, Parser)]
+#[command(name = "helios64-snap", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Plan offline from a saved `zfs get -Hrpt snapshot creation` listing
+    /// and print the plan as JSON (take, destroy, keep, and why), touching
+    /// no ZFS.
+    Plan(offline::PlanArgs),
+    /// Print a sanoid.conf as the equivalent helios64-snap TOML policy.
+    ImportSanoid(offline::ImportArgs),
+}
+
+fn main() -> ExitCode {
+    let cli: Cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(exit) => return exit.into(),
+    };
+    let exit = match cli.command {
+        Command::Plan(args) => offline::plan(&args),
+        Command::ImportSanoid(args) => offline::import(&args),
+    };
+    ExitCode::from(exit as u8)
+}
+
+/// Maps a library result to an exit code, reporting the error on stderr.
+fn fail(exit: Exit, message: impl std::fmt::Display) -> Exit {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "helios64-snap: {message}");
+    exit
+}

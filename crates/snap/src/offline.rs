@@ -1,0 +1,177 @@
+//! The subcommands that need no ZFS: `plan` and `import-sanoid`.
+
+// Inputs named on the command line, not board nodes.
+#![allow(clippy::disallowed_methods)]
+
+use std::io::{self, BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+
+use helios64_retention::{Input, SnapConfig, Zone, parse_zfs_get, plan as make_plan, sanoid};
+use helios64_service::{Config, ConfigSource, Exit, Invalid};
+use serde::{Deserialize, Serialize};
+
+use crate::fail;
+
+/// `helios64-snap plan`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PlanArgs {
+    /// The listing: `zfs get -Hrpt snapshot creation` output as is
+    /// (`creation,userrefs` also marks held snapshots); `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    snapshots: PathBuf,
+    /// The instant to plan for, seconds since the epoch.
+    #[arg(long, value_name = "EPOCH", allow_hyphen_values = true)]
+    now: i64,
+    /// A helios64-snap TOML policy.
+    #[arg(long, value_name = "FILE", conflicts_with = "sanoid_conf")]
+    config: Option<PathBuf>,
+    /// A sanoid.conf, read as sanoid reads it.
+    #[arg(long, value_name = "FILE")]
+    sanoid_conf: Option<PathBuf>,
+    /// Leave out the keep list (only take and destroy).
+    #[arg(long)]
+    no_keep: bool,
+}
+
+/// `helios64-snap import-sanoid`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ImportArgs {
+    /// The sanoid.conf.
+    file: PathBuf,
+}
+
+/// The TOML policy as the daemon runtime loads it (located errors).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+struct Policy(SnapConfig);
+
+impl Config for Policy {
+    fn validate(&self) -> Result<(), Invalid> {
+        self.0.validate().map_err(|e| match e {
+            helios64_retention::Error::Policy { key, message } => Invalid::at(&key, message),
+            other => Invalid::at("", other),
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<String, Exit> {
+    if path == Path::new("-") {
+        return io::read_to_string(io::stdin())
+            .map_err(|e| fail(Exit::NoInput, format!("stdin: {e}")));
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| fail(Exit::NoInput, format!("{}: {e}", path.display())))
+}
+
+fn load(args: &PlanArgs) -> Result<SnapConfig, Exit> {
+    if let Some(file) = &args.sanoid_conf {
+        let text = read(file)?;
+        let imported = sanoid::parse(&text, &file.display().to_string())
+            .map_err(|e| fail(Exit::DataErr, e))?;
+        for w in &imported.warnings {
+            let _ = writeln!(io::stderr().lock(), "helios64-snap: warning: {w}");
+        }
+        return Ok(imported.config);
+    }
+    let source = ConfigSource::new("snap");
+    let source = match &args.config {
+        Some(file) => source.with_file(file),
+        None => source,
+    };
+    source.load::<Policy>().map(|l| l.into_config().0).map_err(|e| fail(e.exit(), e.one_line()))
+}
+
+/// The configured zone: `UTC`, an IANA name from the system's database,
+/// or a POSIX TZ string.
+pub(crate) fn zone(name: &str) -> Result<Zone, String> {
+    if name == "UTC" {
+        return Ok(Zone::utc());
+    }
+    let tz = match jiff::tz::TimeZone::get(name) {
+        Ok(tz) => tz,
+        Err(e) => {
+            jiff::tz::TimeZone::posix(name).map_err(|_| format!("time zone {name:?}: {e}"))?
+        }
+    };
+    Ok(Zone::new(name, tz))
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    format: &'static str,
+    #[serde(flatten)]
+    plan: &'a helios64_retention::Plan<'a>,
+}
+
+/// Runs `plan`.
+pub(crate) fn plan(args: &PlanArgs) -> Exit {
+    let config = match load(args) {
+        Ok(c) => c,
+        Err(exit) => return exit,
+    };
+    let text = match read(&args.snapshots) {
+        Ok(t) => t,
+        Err(exit) => return exit,
+    };
+    let snapshots = match parse_zfs_get(&text, &args.snapshots.display().to_string()) {
+        Ok(s) => s,
+        Err(e) => return fail(Exit::DataErr, e),
+    };
+    let zone = match zone(&config.timezone) {
+        Ok(z) => z,
+        Err(e) => return fail(Exit::Config, format!("timezone: {e}")),
+    };
+    let mut datasets: Vec<&str> = snapshots.iter().map(|s| s.dataset.as_str()).collect();
+    datasets.sort_unstable();
+    datasets.dedup();
+    let policies = match config.resolve(&datasets) {
+        Ok(p) => p,
+        Err(e) => return fail(Exit::Config, e),
+    };
+    let input = Input {
+        policies: &policies,
+        snapshots: &snapshots,
+        datasets: &datasets,
+        now: args.now,
+        zone: &zone,
+    };
+    let mut plan = match make_plan(input) {
+        Ok(p) => p,
+        Err(e) => return fail(Exit::DataErr, e),
+    };
+    if args.no_keep {
+        plan.keep.clear();
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = serde_json::to_writer_pretty(
+        &mut out,
+        &Output { format: "helios64.snap.plan/1", plan: &plan },
+    )
+    .map_err(io::Error::from)
+    .and_then(|()| writeln!(out))
+    .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Exit::Ok,
+        Err(e) => fail(Exit::IoErr, format!("stdout: {e}")),
+    }
+}
+
+/// Runs `import-sanoid`.
+pub(crate) fn import(args: &ImportArgs) -> Exit {
+    let text = match read(&args.file) {
+        Ok(t) => t,
+        Err(exit) => return exit,
+    };
+    let name = args.file.display().to_string();
+    let imported = match sanoid::parse(&text, &name) {
+        Ok(i) => i,
+        Err(e) => return fail(Exit::DataErr, e),
+    };
+    match sanoid::to_toml(&imported.config, &imported.warnings, &name) {
+        Ok(toml) => match io::stdout().lock().write_all(toml.as_bytes()) {
+            Ok(()) => Exit::Ok,
+            Err(e) => fail(Exit::IoErr, format!("stdout: {e}")),
+        },
+        Err(e) => fail(Exit::Software, e),
+    }
+}
