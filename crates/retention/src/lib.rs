@@ -12,7 +12,7 @@
 //!   [`monitor::check`] is sanoid's `--monitor-snapshots`.
 //!
 //! ```
-//! use helios64_retention::{Input, SnapConfig, Snapshot, Zone, plan};
+//! use helios64_retention::{Input, Listing, SnapConfig, Snapshot, Zone, plan};
 //!
 //! let config: SnapConfig = toml::from_str(r#"
 //!     timezone = "UTC"
@@ -25,16 +25,17 @@
 //! let snaps: Vec<Snapshot> = (0..4)
 //!     .map(|h| Snapshot::new("tank", format!("autosnap_h{h}_hourly"), now - 3_600 * (4 - h)))
 //!     .collect();
+//! let listing = Listing::from_snapshots(&snaps)?;
 //! let policies = config.resolve(&["tank"])?;
 //! let zone = Zone::utc();
-//! let p = plan(Input { policies: &policies, snapshots: &snaps, datasets: &["tank"], now, zone: &zone })?;
-//! let destroyed: Vec<_> = p.destroy.iter().map(|d| d.snapshot.name.as_str()).collect();
-//! assert_eq!(destroyed, ["autosnap_h0_hourly", "autosnap_h1_hourly"]);
+//! let p = plan(Input { policies: &policies, listing: &listing, datasets: &["tank"], now, zone: &zone })?;
+//! assert_eq!(p.destroy_names(), ["tank@autosnap_h0_hourly", "tank@autosnap_h1_hourly"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod config;
 mod error;
+mod json;
 mod kind;
 mod listing;
 pub mod monitor;
@@ -48,7 +49,7 @@ mod time;
 pub use config::{Age, Recursive, Section, SnapConfig, ZfsWord, is_descendant};
 pub use error::{At, Error, Result};
 pub use kind::{Class, PREFIX, SnapType, classify, sanoid_type};
-pub use listing::{Snapshot, parse_zfs_get, to_zfs_get};
+pub use listing::{Listing, Name, Snapshot, SnapshotRef, parse_zfs_get, read_zfs_get, to_zfs_get};
 pub use plan::{Decision, Input, Plan, TakeGroup, Why, plan};
 pub use policy::{
     Counts, Hooks, Policy, Schedule, Settings, Take, Thresholds, age_unit, parse_age,

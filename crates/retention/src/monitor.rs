@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::kind::{Class, SnapType};
-use crate::listing::Snapshot;
+use crate::listing::Listing;
 use crate::policy::Policy;
 
 /// Monitoring-plugin levels.
@@ -33,11 +33,11 @@ pub struct Report {
 /// (so never CRIT); a threshold of 0 disables that check. Unlike sanoid
 /// 2.1, a warn threshold also works when the crit one is 0, and a snapshot
 /// one second in the future is a snapshot, not "none at all".
-pub fn check(policies: &[Policy], snapshots: &[Snapshot], now: i64) -> Report {
+pub fn check(policies: &[Policy], listing: &Listing, now: i64) -> Report {
     let mut newest: BTreeMap<&str, [Option<i64>; 6]> = BTreeMap::new();
-    for s in snapshots {
-        if let Class::Ours(kind) = s.class() {
-            let slot = &mut newest.entry(s.dataset.as_str()).or_default()[kind.index()];
+    for s in listing.iter() {
+        if let Class::Ours(kind) = s.class {
+            let slot = &mut newest.entry(s.dataset).or_default()[kind.index()];
             *slot = Some(slot.map_or(s.creation, |t: i64| t.max(s.creation)));
         }
     }

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 
 use helios64_retention::testing::{Rng, Spec, history, sanoid_conf};
 use helios64_retention::{
-    Class, Input, Schedule, SnapType, Snapshot, Why, Zone, plan, sanoid, to_zfs_get,
+    Class, Input, Listing, Schedule, SnapType, Snapshot, Why, Zone, plan, sanoid, to_zfs_get,
 };
 use helios64_sanoid_oracle::Sanoid;
 
@@ -145,14 +145,10 @@ fn check(seed: u64) -> Seen {
     let datasets: Vec<&str> = c.datasets.iter().map(String::as_str).collect();
     let policies = imported.config.resolve(&datasets).unwrap();
     let zone = Zone::utc();
-    let ours = plan(Input {
-        policies: &policies,
-        snapshots: &c.snapshots,
-        datasets: &datasets,
-        now,
-        zone: &zone,
-    })
-    .unwrap();
+    let all = Listing::from_snapshots(&c.snapshots).unwrap();
+    let ours =
+        plan(Input { policies: &policies, listing: &all, datasets: &datasets, now, zone: &zone })
+            .unwrap();
 
     let visible: Vec<Snapshot> = c
         .snapshots
@@ -171,9 +167,9 @@ fn check(seed: u64) -> Seen {
     };
     let theirs = oracle.run().unwrap_or_else(|e| panic!("seed {seed}: {e}"));
 
-    let mut our_prune: Vec<String> = ours.destroy.iter().map(|d| d.snapshot.full_name()).collect();
-    our_prune
-        .extend(ours.keep.iter().filter(|d| d.why == Why::Held).map(|d| d.snapshot.full_name()));
+    let mut our_prune = ours.destroy_names();
+    let held = ours.keep.iter().filter(|d| ours.why(d) == Why::Held);
+    our_prune.extend(held.map(|d| ours.snapshot(d).full_name()));
     our_prune.sort();
     let mut their_prune = theirs.prune.clone();
     their_prune.sort();
@@ -215,11 +211,8 @@ fn check(seed: u64) -> Seen {
     let claimed =
         theirs.prune.iter().filter(|n| matches!(by_name[*n].class(), Class::SanoidOnly(_))).count();
     for d in &ours.destroy {
-        assert!(
-            matches!(d.snapshot.class(), Class::Ours(_)),
-            "seed {seed}: destroys {}",
-            d.snapshot.full_name()
-        );
+        let s = ours.snapshot(d);
+        assert!(matches!(s.class, Class::Ours(_)), "seed {seed}: destroys {}", s.full_name());
     }
     seen.claimed = claimed;
     seen
@@ -266,19 +259,15 @@ fn sanoid_default_policy_matches_over_months() {
     let policies = imported.config.resolve(&names).unwrap();
     let zone = Zone::utc();
     let now = spec.now();
-    let ours = plan(Input {
-        policies: &policies,
-        snapshots: &snapshots,
-        datasets: &names,
-        now,
-        zone: &zone,
-    })
-    .unwrap();
+    let all = Listing::from_snapshots(&snapshots).unwrap();
+    let ours =
+        plan(Input { policies: &policies, listing: &all, datasets: &names, now, zone: &zone })
+            .unwrap();
     let listing = to_zfs_get(&snapshots);
     let theirs = Sanoid { conf, listing: &listing, datasets: &names, now, tz: "UTC", take: true }
         .run()
         .unwrap();
-    let mut a: Vec<String> = ours.destroy.iter().map(|d| d.snapshot.full_name()).collect();
+    let mut a = ours.destroy_names();
     let mut b = theirs.prune.clone();
     a.sort();
     b.sort();

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use helios64_retention::testing::{Rng, Spec, history};
 use helios64_retention::{
-    Class, Input, Plan, Policy, Schedule, SnapConfig, SnapType, Snapshot, Why, Zone, plan,
+    Class, Input, Listing, Plan, Policy, Schedule, SnapConfig, SnapType, Snapshot, Why, Zone, plan,
 };
 use proptest::prelude::*;
 
@@ -20,16 +20,20 @@ fn policies(toml_text: &str, datasets: &[&str]) -> Vec<Policy> {
 
 fn run<'a>(
     policies: &'a [Policy],
-    snaps: &'a [Snapshot],
+    listing: &'a Listing,
     datasets: &'a [&'a str],
     now: i64,
     zone: &'a Zone,
 ) -> Plan<'a> {
-    plan(Input { policies, snapshots: snaps, datasets, now, zone }).unwrap()
+    plan(Input { policies, listing, datasets, now, zone }).unwrap()
+}
+
+fn listing(snaps: &[Snapshot]) -> Listing {
+    Listing::from_snapshots(snaps).unwrap()
 }
 
 fn destroyed(p: &Plan<'_>) -> Vec<String> {
-    let mut v: Vec<String> = p.destroy.iter().map(|d| d.snapshot.full_name()).collect();
+    let mut v = p.destroy_names();
     v.sort();
     v
 }
@@ -48,18 +52,20 @@ fn keeps_n_and_destroys_only_what_is_old_enough() {
         .collect();
     snaps.push(Snapshot::new("tank", "manual", NOW - 1_000_000));
     let zone = Zone::utc();
-    let p = run(&pol, &snaps, &["tank"], NOW, &zone);
+    let listed = listing(&snaps);
+    let p = run(&pol, &listed, &["tank"], NOW, &zone);
     // Cutoff now − 3 h: creations now−6h, −5h, −4h are older; 6 > 3 so all three go.
     assert_eq!(
         destroyed(&p),
         ["tank@autosnap_7_hourly", "tank@autosnap_8_hourly", "tank@autosnap_9_hourly"]
     );
-    let why = |name: &str| p.keep.iter().find(|d| d.snapshot.name == name).unwrap().why;
+    let why = |name: &str| p.why(p.keep.iter().find(|d| p.snapshot(d).name == name).unwrap());
     assert_eq!(why("manual"), Why::Foreign);
     assert_eq!(why("autosnap_6_hourly"), Why::Newest { keep: 3 });
     // One second later the −3 h one is not younger than the cutoff any more,
     // but only three are left: kept as the newest three.
-    let p = run(&pol, &snaps, &["tank"], NOW + 1, &zone);
+    let listed = listing(&snaps);
+    let p = run(&pol, &listed, &["tank"], NOW + 1, &zone);
     assert_eq!(p.destroy.len(), 3);
 }
 
@@ -74,12 +80,11 @@ fn held_snapshots_are_kept_and_not_replaced() {
         .collect();
     snaps[0].held = true;
     let zone = Zone::utc();
-    let p = run(&pol, &snaps, &["tank"], NOW, &zone);
+    let listed = listing(&snaps);
+    let p = run(&pol, &listed, &["tank"], NOW, &zone);
     assert_eq!(destroyed(&p), ["tank@autosnap_1_hourly", "tank@autosnap_2_hourly"]);
-    assert_eq!(
-        p.keep.iter().find(|d| d.snapshot.name == "autosnap_0_hourly").unwrap().why,
-        Why::Held
-    );
+    let held = p.keep.iter().find(|d| p.snapshot(d).name == "autosnap_0_hourly").unwrap();
+    assert_eq!(p.why(held), Why::Held);
 }
 
 #[test]
@@ -94,7 +99,8 @@ fn zero_count_prunes_all_of_that_type_created_before_now() {
         Snapshot::new("tank", "autosnap_c_daily", NOW + 100),
     ];
     let zone = Zone::utc();
-    let p = run(&pol, &snaps, &["tank"], NOW, &zone);
+    let listed = listing(&snaps);
+    let p = run(&pol, &listed, &["tank"], NOW, &zone);
     assert_eq!(destroyed(&p), ["tank@autosnap_a_daily"]);
     assert!(p.take.is_empty(), "zero counts take nothing");
 }
@@ -108,7 +114,8 @@ fn takes_every_due_type_with_one_stamp_in_one_group() {
     let zone = Zone::utc();
     // 2023-11-14 22:13:20 UTC: no hourly since 21:00, no daily since yesterday 23:59.
     let snaps = vec![Snapshot::new("tank", "autosnap_2023-11-14_21:00:00_hourly", NOW - 4_400)];
-    let p = run(&pol, &snaps, &datasets, NOW, &zone);
+    let listed = listing(&snaps);
+    let p = run(&pol, &listed, &datasets, NOW, &zone);
     assert_eq!(p.take.len(), 1);
     let g = &p.take[0];
     assert_eq!(g.policy, "tank");
@@ -130,7 +137,8 @@ fn takes_every_due_type_with_one_stamp_in_one_group() {
     );
     // A name that exists is left out, never a collision.
     let snaps = vec![Snapshot::new("tank/a", "autosnap_2023-11-14_22:13:20_daily", NOW - 5)];
-    let p = run(&pol, &snaps, &datasets, NOW, &zone);
+    let listed = listing(&snaps);
+    let p = run(&pol, &listed, &datasets, NOW, &zone);
     assert_eq!(p.take[0].collisions, ["tank/a@autosnap_2023-11-14_22:13:20_daily"]);
 }
 
@@ -206,6 +214,23 @@ fn generated(
     (spec, snaps, pol)
 }
 
+#[test]
+fn write_json_is_the_serialized_plan() {
+    let (spec, mut snaps, pol) = generated(5, [2, 3, 2, 1, 1, 1], 15, 20, 10);
+    snaps.push(Snapshot::new("p", "odd \"quoted\\ name", 5));
+    snaps.push(Snapshot::new("elsewhere", "autosnap_x_daily", 5));
+    let listed = listing(&snaps);
+    let zone = Zone::utc();
+    let p = run(&pol, &listed, &["p", "p/a"], spec.now(), &zone);
+    assert!(!p.destroy.is_empty() && !p.keep.is_empty());
+    let mut fast = Vec::new();
+    p.write_json(&mut fast, "test/1").unwrap();
+    let fast: serde_json::Value = serde_json::from_slice(&fast).unwrap();
+    let mut slow = serde_json::to_value(&p).unwrap();
+    slow.as_object_mut().unwrap().insert("format".into(), "test/1".into());
+    assert_eq!(fast, slow);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -215,7 +240,8 @@ proptest! {
         let zone = Zone::utc();
         let now = spec.now();
         let datasets = ["p", "p/a"];
-        let p = run(&pol, &snaps, &datasets, now, &zone);
+        let listed = listing(&snaps);
+        let p = run(&pol, &listed, &datasets, now, &zone);
         let gone: Vec<String> = destroyed(&p);
         // Every snapshot is decided exactly once.
         prop_assert_eq!(p.destroy.len() + p.keep.len(), snaps.len());
@@ -231,9 +257,10 @@ proptest! {
         }
         for d in &p.destroy {
             // Never a foreign or look-alike name, never a held one.
-            prop_assert!(matches!(d.snapshot.class(), Class::Ours(_)), "{}", d.snapshot.full_name());
-            prop_assert!(!d.snapshot.held);
-            prop_assert!(d.snapshot.creation < now);
+            let s = p.snapshot(d);
+            prop_assert!(matches!(s.class, Class::Ours(_)), "{}", s.full_name());
+            prop_assert!(!s.held);
+            prop_assert!(s.creation < now);
         }
         for ((ds, t), n) in &before {
             let left = after.get(&(ds.clone(), *t)).copied().unwrap_or(0);
@@ -241,11 +268,12 @@ proptest! {
         }
         // Idempotent: planning again on what is left destroys nothing.
         let rest: Vec<Snapshot> = snaps.iter().filter(|s| !gone.contains(&s.full_name())).cloned().collect();
-        let again = run(&pol, &rest, &datasets, now, &zone);
+        let listed = listing(&rest);
+        let again = run(&pol, &listed, &datasets, now, &zone);
         prop_assert!(again.destroy.is_empty(), "second plan destroys {:?}", destroyed(&again));
         // Monotone in time: later, a superset is destroyed.
         for later in [now + 1, now + 3_600, now + 86_400 * 40] {
-            let l = destroyed(&run(&pol, &snaps, &datasets, later, &zone));
+            let l = destroyed(&run(&pol, &listing(&snaps), &datasets, later, &zone));
             for name in &gone {
                 prop_assert!(l.contains(name), "{} destroyed at {} but not at {}", name, now, later);
             }

@@ -20,7 +20,7 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// Where Debian's `sanoid` package installs it.
 pub const SANOID: &str = "/usr/sbin/sanoid";
@@ -94,9 +94,21 @@ const FAKE_TIME: &str = "package H64FakeTime;\n\
 BEGIN { my $now = $ENV{H64_NOW}; die \"H64_NOW unset\" unless defined $now;\n\
   *CORE::GLOBAL::time = sub () { $now }; }\n1;\n";
 
+/// sanoid ready to run: its scratch directory and command line.
+#[derive(Debug)]
+pub struct Prepared {
+    dir: tempfile::TempDir,
+    cmd: Command,
+}
+
 impl Sanoid<'_> {
-    /// Runs sanoid and parses its decisions.
+    /// Runs sanoid once and parses its decisions.
     pub fn run(&self) -> Result<Decisions, Error> {
+        self.prepare()?.run()
+    }
+
+    /// Writes the scratch files and builds the command line.
+    pub fn prepare(&self) -> Result<Prepared, Error> {
         if !Path::new(SANOID).is_file() {
             return Err(Error::Missing);
         }
@@ -136,16 +148,53 @@ impl Sanoid<'_> {
         if self.take {
             cmd.arg("--take-snapshots");
         }
-        let out = cmd
-            .env_clear()
+        cmd.env_clear()
             .env("PATH", format!("{}:/usr/bin:/bin", root.join("bin").display()))
             .env("TZ", self.tz)
             .env("LC_ALL", "C")
             .env("H64_NOW", self.now.to_string())
             .env("H64_LISTING", &listing)
-            .env("H64_DATASETS", &datasets)
-            .output()
-            .map_err(|source| Error::Io { path: SANOID.into(), source })?;
+            .env("H64_DATASETS", &datasets);
+        Ok(Prepared { dir, cmd })
+    }
+}
+
+impl Prepared {
+    /// The command line (to wrap, e.g. in `/usr/bin/time`). Its cache must
+    /// be cleared before each run: [`Prepared::clear_cache`].
+    pub fn command(&self) -> &Command {
+        &self.cmd
+    }
+
+    /// Removes sanoid's snapshot cache, so the next run lists through the
+    /// fake `zfs` again (sanoid trusts a cache younger than 15 minutes, and
+    /// with the faked clock any real file looks young).
+    pub fn clear_cache(&self) -> Result<(), Error> {
+        let path = self.dir.path().join("cache/snapshots.txt");
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(Error::Io { path, source: e }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs sanoid (with an empty cache), its output to /dev/null: what a
+    /// benchmark times.
+    pub fn run_quiet(&mut self) -> Result<(), Error> {
+        self.clear_cache()?;
+        self.cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        let status =
+            self.cmd.status().map_err(|source| Error::Io { path: SANOID.into(), source })?;
+        if !status.success() {
+            return Err(Error::Failed { status: status.to_string(), stderr: String::new() });
+        }
+        Ok(())
+    }
+
+    /// Runs sanoid (with an empty cache) and parses its decisions.
+    pub fn run(&mut self) -> Result<Decisions, Error> {
+        self.clear_cache()?;
+        self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let out = self.cmd.output().map_err(|source| Error::Io { path: SANOID.into(), source })?;
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         if !out.status.success() || stderr.contains("fake zfs") || stderr.contains("CRITICAL") {

@@ -3,10 +3,13 @@
 // Inputs named on the command line, not board nodes.
 #![allow(clippy::disallowed_methods)]
 
-use std::io::{self, BufWriter, Write as _};
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
-use helios64_retention::{Input, SnapConfig, Zone, parse_zfs_get, plan as make_plan, sanoid};
+use helios64_retention::{
+    Input, Listing, SnapConfig, Zone, plan as make_plan, read_zfs_get, sanoid,
+};
 use helios64_service::{Config, ConfigSource, Exit, Invalid};
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +84,18 @@ fn load(args: &PlanArgs) -> Result<SnapConfig, Exit> {
     source.load::<Policy>().map(|l| l.into_config().0).map_err(|e| fail(e.exit(), e.one_line()))
 }
 
+/// Reads a listing as it streams in: the text is never held whole.
+fn listing(path: &Path) -> Result<Listing, Exit> {
+    let name = path.display().to_string();
+    let parsed = if path == Path::new("-") {
+        read_zfs_get(io::stdin().lock(), &name)
+    } else {
+        let file = File::open(path).map_err(|e| fail(Exit::NoInput, format!("{name}: {e}")))?;
+        read_zfs_get(BufReader::with_capacity(64 * 1024, file), &name)
+    };
+    parsed.map_err(|e| fail(Exit::DataErr, e))
+}
+
 /// The configured zone: `UTC`, an IANA name from the system's database,
 /// or a POSIX TZ string.
 pub(crate) fn zone(name: &str) -> Result<Zone, String> {
@@ -96,12 +111,8 @@ pub(crate) fn zone(name: &str) -> Result<Zone, String> {
     Ok(Zone::new(name, tz))
 }
 
-#[derive(Serialize)]
-struct Output<'a> {
-    format: &'static str,
-    #[serde(flatten)]
-    plan: &'a helios64_retention::Plan<'a>,
-}
+/// The plan document's format name.
+const FORMAT: &str = "helios64.snap.plan/1";
 
 /// Runs `plan`.
 pub(crate) fn plan(args: &PlanArgs) -> Exit {
@@ -109,28 +120,23 @@ pub(crate) fn plan(args: &PlanArgs) -> Exit {
         Ok(c) => c,
         Err(exit) => return exit,
     };
-    let text = match read(&args.snapshots) {
-        Ok(t) => t,
-        Err(exit) => return exit,
-    };
-    let snapshots = match parse_zfs_get(&text, &args.snapshots.display().to_string()) {
+    let snapshots = match listing(&args.snapshots) {
         Ok(s) => s,
-        Err(e) => return fail(Exit::DataErr, e),
+        Err(exit) => return exit,
     };
     let zone = match zone(&config.timezone) {
         Ok(z) => z,
         Err(e) => return fail(Exit::Config, format!("timezone: {e}")),
     };
-    let mut datasets: Vec<&str> = snapshots.iter().map(|s| s.dataset.as_str()).collect();
+    let mut datasets: Vec<&str> = snapshots.datasets().collect();
     datasets.sort_unstable();
-    datasets.dedup();
     let policies = match config.resolve(&datasets) {
         Ok(p) => p,
         Err(e) => return fail(Exit::Config, e),
     };
     let input = Input {
         policies: &policies,
-        snapshots: &snapshots,
+        listing: &snapshots,
         datasets: &datasets,
         now: args.now,
         zone: &zone,
@@ -142,14 +148,8 @@ pub(crate) fn plan(args: &PlanArgs) -> Exit {
     if args.no_keep {
         plan.keep.clear();
     }
-    let mut out = BufWriter::new(io::stdout().lock());
-    let written = serde_json::to_writer_pretty(
-        &mut out,
-        &Output { format: "helios64.snap.plan/1", plan: &plan },
-    )
-    .map_err(io::Error::from)
-    .and_then(|()| writeln!(out))
-    .and_then(|()| out.flush());
+    let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let written = plan.write_json(out, FORMAT).and_then(|()| io::stdout().lock().flush());
     match written {
         Ok(()) => Exit::Ok,
         Err(e) => fail(Exit::IoErr, format!("stdout: {e}")),

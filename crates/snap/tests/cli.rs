@@ -40,7 +40,7 @@ fn plan_prints_take_destroy_keep_with_reasons() {
     assert_eq!(destroy.iter().filter(|d| d["type"] == "hourly").count(), 240 - 24);
     assert_eq!(destroy.iter().filter(|d| d["type"] == "daily").count(), of("_daily") - 3);
     assert!(destroy[0]["snapshot"].as_str().unwrap().starts_with("tank@autosnap_"));
-    assert!(destroy[0]["why"].as_str().unwrap().contains("kept, created before"));
+    assert!(destroy[0]["why"].as_str().unwrap().starts_with("expired: "));
     let keep = plan["keep"].as_array().unwrap();
     let foreign = keep.iter().find(|k| k["snapshot"] == "tank@keepme").unwrap();
     assert!(foreign["why"].as_str().unwrap().starts_with("foreign"));
