@@ -405,23 +405,25 @@ pub fn parse_zfs_get(text: &str, source: &str) -> Result<Listing> {
 /// in errors (a file name, `-`).
 pub fn read_zfs_get(mut reader: impl BufRead, source: &str) -> Result<Listing> {
     let mut out = Listing::new();
-    let mut line = String::new();
+    let mut line: Vec<u8> = Vec::with_capacity(256);
     let mut line_no = 0;
     let mut userrefs_of_last = false;
     let err = |line: usize, message: String| Error::Listing { input: source.into(), line, message };
     loop {
         line.clear();
         line_no += 1;
-        match reader.read_line(&mut line) {
+        match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => return Err(err(line_no, format!("cannot read: {e}"))),
         }
-        let text = line.strip_suffix('\n').unwrap_or(&line);
-        if text.is_empty() {
+        let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
+        if bytes.is_empty() {
             continue;
         }
-        let mut fields = text.split('\t');
+        // Fields split on bytes (a tab is never inside UTF-8 sequences);
+        // only the text fields are checked for UTF-8.
+        let mut fields = bytes.split(|&b| b == b'\t');
         let (Some(full), Some(property), Some(value), Some(_source), None) =
             (fields.next(), fields.next(), fields.next(), fields.next(), fields.next())
         else {
@@ -429,6 +431,11 @@ pub fn read_zfs_get(mut reader: impl BufRead, source: &str) -> Result<Listing> {
                 line_no,
                 "expected 4 tab-separated fields: name property value source (zfs get -Hp)".into(),
             ));
+        };
+        let (Ok(full), Ok(property), Ok(value)) =
+            (std::str::from_utf8(full), std::str::from_utf8(property), std::str::from_utf8(value))
+        else {
+            return Err(err(line_no, "not UTF-8".into()));
         };
         let Some((dataset, name)) = full.split_once('@') else {
             return Err(err(line_no, format!("{full:?} is not a snapshot name (no '@')")));
