@@ -11,13 +11,17 @@
 //!   executable re-run in its child mode: the listing streamed from its
 //!   file as `helios64-snap plan` reads it, JSON to /dev/null), to compare
 //!   with sanoid's process.
+//! * `retention/helios64_parse`, `_plan`, `_json`: the three parts of the
+//!   first alone (reading the listing; resolving nothing new, planning;
+//!   writing the JSON plan of take and destroy).
 //! * `retention/sanoid_process`: sanoid through a fake `zfs` serving the
 //!   listing, with the clock faked to the same instant.
 //!
 //! Before measuring, both decide once and the destroy and take sets must be
 //! equal; the peak RSS of each process (GNU time's `%M`) is printed. Under
 //! `cargo test` (criterion's test mode) each routine runs once, and the
-//! equality and a 10 MB RSS ceiling for helios64 are asserted.
+//! equality and an RSS ceiling for helios64 are asserted (10 MiB optimized,
+//! 16 MiB in the unoptimized test build).
 
 #![allow(
     clippy::disallowed_methods,
@@ -171,7 +175,13 @@ fn main() {
         names.len(),
         sanoid_rss as f64 / ours_rss as f64
     );
-    assert!(ours_rss < 10 * 1024, "helios64 planning took {ours_rss} KiB");
+    // The 10 MB target is for the optimized build (`cargo bench`); under
+    // `cargo test` this executable is unoptimized and its own code larger.
+    let ceiling_mib = if cfg!(debug_assertions) { 16 } else { 10 };
+    assert!(
+        ours_rss < ceiling_mib * 1024,
+        "helios64 planning took {ours_rss} KiB (> {ceiling_mib} MiB)"
+    );
 
     let mut c = Criterion::default().configure_from_args();
     {
