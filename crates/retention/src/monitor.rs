@@ -8,15 +8,15 @@ use crate::kind::{Class, SnapType};
 use crate::listing::Listing;
 use crate::policy::Policy;
 
-/// Monitoring-plugin levels.
+/// Monitoring-plugin levels (the discriminant is the exit code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     /// 0.
-    Ok,
+    Ok = 0,
     /// 1.
-    Warning,
+    Warning = 1,
     /// 2.
-    Critical,
+    Critical = 2,
 }
 
 /// The result: a level and sanoid's one line.

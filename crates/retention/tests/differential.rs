@@ -14,6 +14,8 @@
 //!   them is Perl's hash order (random), so such cases compare the
 //!   (dataset, type, creation) multiset instead of names.
 //! * **take**: the same full names.
+//! * **monitor** (every third case): `--monitor-snapshots`' exit code and
+//!   line.
 //!
 //! Names sanoid counts but that are not provably ours
 //! (`autosnapshot_…_hourly`, `autosnap_…_weekly-daily`) are where we differ
@@ -27,12 +29,15 @@ use std::collections::BTreeMap;
 
 use helios64_retention::testing::{Rng, Spec, history, sanoid_conf};
 use helios64_retention::{
-    Class, Input, Listing, Schedule, SnapType, Snapshot, Why, Zone, plan, sanoid, to_zfs_get,
+    Class, Input, Listing, Schedule, SnapType, Snapshot, Why, Zone, monitor, plan, sanoid,
+    to_zfs_get,
 };
 use helios64_sanoid_oracle::Sanoid;
 
 struct Case {
-    spec: Spec,
+    /// The instant judged: the end of the history, or up to three days
+    /// after it (a box that stopped taking: stale for the monitor).
+    now: i64,
     conf: String,
     datasets: Vec<String>,
     snapshots: Vec<Snapshot>,
@@ -112,7 +117,8 @@ fn case(seed: u64) -> Case {
     } else {
         sanoid_conf(&spec)
     };
-    Case { spec, conf, datasets, snapshots }
+    let now = spec.now() + if rng.chance(25) { rng.seconds(3 * 86_400) } else { 0 };
+    Case { now, conf, datasets, snapshots }
 }
 
 type Key = (String, Option<SnapType>, i64);
@@ -135,11 +141,13 @@ struct Seen {
     taken: usize,
     /// Not-provably-ours names sanoid would have pruned on the full listing.
     claimed: usize,
+    /// The monitor line was compared.
+    monitored: Option<i32>,
 }
 
 fn check(seed: u64) -> Seen {
     let c = case(seed);
-    let now = c.spec.now();
+    let now = c.now;
     let imported = sanoid::parse(&c.conf, "sanoid.conf")
         .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{}", c.conf));
     let datasets: Vec<&str> = c.datasets.iter().map(String::as_str).collect();
@@ -200,7 +208,20 @@ fn check(seed: u64) -> Seen {
     their_take.sort();
     assert_eq!(our_take, their_take, "take, {}", context());
 
-    let mut seen = Seen { pruned: their_prune.len(), taken: their_take.len(), claimed: 0 };
+    let mut seen =
+        Seen { pruned: their_prune.len(), taken: their_take.len(), claimed: 0, monitored: None };
+    // --monitor-snapshots on every third case: the same exit code and line.
+    if seed.is_multiple_of(3) {
+        let (code, line) = oracle.monitor().unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let report = monitor::check(&policies, &all, now);
+        assert_eq!(
+            (report.level as i32, report.line.as_str()),
+            (code, line.as_str()),
+            "monitor, {}",
+            context()
+        );
+        seen.monitored = Some(code);
+    }
     if c.snapshots.len() == visible.len() {
         return seen;
     }
@@ -225,6 +246,11 @@ fn same_decisions_as_sanoid_on_fixed_seeds() {
     // prune names that are not ours.
     assert!(seen.iter().filter(|s| s.pruned > 0).count() > 20);
     assert!(seen.iter().filter(|s| s.taken > 0).count() > 10);
+    let levels: Vec<i32> = seen.iter().filter_map(|s| s.monitored).collect();
+    assert!(
+        levels.len() >= 10 && levels.contains(&0) && levels.iter().any(|&l| l > 0),
+        "{levels:?}"
+    );
     assert!(
         seen.iter().map(|s| s.claimed).sum::<usize>() > 0,
         "no case showed sanoid pruning a look-alike"

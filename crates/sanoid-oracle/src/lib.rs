@@ -107,8 +107,33 @@ impl Sanoid<'_> {
         self.prepare()?.run()
     }
 
+    /// Runs `sanoid --monitor-snapshots`: its exit code and its one line.
+    pub fn monitor(&self) -> Result<(i32, String), Error> {
+        let mut p = self.prepare_with(&["--monitor-snapshots"])?;
+        p.clear_cache()?;
+        p.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let out = p.cmd.output().map_err(|source| Error::Io { path: SANOID.into(), source })?;
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let code = out.status.code().ok_or_else(|| Error::Failed {
+            status: out.status.to_string(),
+            stderr: stderr.clone(),
+        })?;
+        if code > 3 || stderr.contains("fake zfs") {
+            return Err(Error::Failed { status: out.status.to_string(), stderr });
+        }
+        Ok((code, String::from_utf8_lossy(&out.stdout).trim_end().to_owned()))
+    }
+
     /// Writes the scratch files and builds the command line.
     pub fn prepare(&self) -> Result<Prepared, Error> {
+        let mut args = vec!["--readonly", "--verbose", "--force-prune", "--prune-snapshots"];
+        if self.take {
+            args.push("--take-snapshots");
+        }
+        self.prepare_with(&args)
+    }
+
+    fn prepare_with(&self, args: &[&str]) -> Result<Prepared, Error> {
         if !Path::new(SANOID).is_file() {
             return Err(Error::Missing);
         }
@@ -144,10 +169,7 @@ impl Sanoid<'_> {
             .arg(format!("--configdir={}", root.join("conf").display()))
             .arg(format!("--cache-dir={}", root.join("cache").display()))
             .arg(format!("--run-dir={}", root.join("run").display()))
-            .args(["--readonly", "--verbose", "--force-prune", "--prune-snapshots"]);
-        if self.take {
-            cmd.arg("--take-snapshots");
-        }
+            .args(args);
         cmd.env_clear()
             .env("PATH", format!("{}:/usr/bin:/bin", root.join("bin").display()))
             .env("TZ", self.tz)

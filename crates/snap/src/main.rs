@@ -7,7 +7,8 @@
 //!
 //! Exit codes: 0 done; 64 usage; 65 a listing or sanoid.conf that does not
 //! parse; 66 an input file missing or unreadable; 78 a bad TOML policy
-//! (`file:line:column: key: message`).
+//! (`file:line:column: key: message`). `monitor`: 0, 1, 2 by the check, 3
+//! when it cannot tell (any input problem).
 
 mod offline;
 
@@ -31,6 +32,10 @@ enum Command {
     /// and print the plan as JSON (take, destroy, keep, and why), touching
     /// no ZFS.
     Plan(offline::PlanArgs),
+    /// Check, from a saved listing, that the newest snapshot of each type
+    /// is younger than its warn/crit age: one Nagios-style line, exit 0 OK,
+    /// 1 WARNING, 2 CRITICAL, 3 UNKNOWN (sanoid's --monitor-snapshots).
+    Monitor(offline::MonitorArgs),
     /// Print a sanoid.conf as the equivalent helios64-snap TOML policy.
     ImportSanoid(offline::ImportArgs),
 }
@@ -42,6 +47,7 @@ fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Command::Plan(args) => offline::plan(&args),
+        Command::Monitor(args) => offline::monitor(&args),
         Command::ImportSanoid(args) => offline::import(&args),
     };
     ExitCode::from(exit as u8)

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
+use helios64_retention::monitor::{Level, check};
 use helios64_retention::{
     Input, Listing, SnapConfig, Zone, plan as make_plan, read_zfs_get, sanoid,
 };
@@ -18,22 +19,36 @@ use crate::fail;
 /// `helios64-snap plan`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct PlanArgs {
+    #[command(flatten)]
+    input: Inputs,
+    /// Leave out the keep list (only take and destroy).
+    #[arg(long)]
+    no_keep: bool,
+}
+
+/// What offline planning and checking read.
+#[derive(Debug, clap::Args)]
+struct Inputs {
     /// The listing: `zfs get -Hrpt snapshot creation` output as is
     /// (`creation,userrefs` also marks held snapshots); `-` for stdin.
     #[arg(long, value_name = "FILE")]
     snapshots: PathBuf,
-    /// The instant to plan for, seconds since the epoch.
+    /// The instant to judge at, seconds since the epoch.
     #[arg(long, value_name = "EPOCH", allow_hyphen_values = true)]
     now: i64,
-    /// A helios64-snap TOML policy.
+    /// A helios64-snap TOML policy [default: /etc/helios64/snap.toml and snap.d/].
     #[arg(long, value_name = "FILE", conflicts_with = "sanoid_conf")]
     config: Option<PathBuf>,
     /// A sanoid.conf, read as sanoid reads it.
     #[arg(long, value_name = "FILE")]
     sanoid_conf: Option<PathBuf>,
-    /// Leave out the keep list (only take and destroy).
-    #[arg(long)]
-    no_keep: bool,
+}
+
+/// `helios64-snap monitor`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct MonitorArgs {
+    #[command(flatten)]
+    input: Inputs,
 }
 
 /// `helios64-snap import-sanoid`.
@@ -66,7 +81,7 @@ fn read(path: &Path) -> Result<String, Exit> {
         .map_err(|e| fail(Exit::NoInput, format!("{}: {e}", path.display())))
 }
 
-fn load(args: &PlanArgs) -> Result<SnapConfig, Exit> {
+fn load(args: &Inputs) -> Result<SnapConfig, Exit> {
     if let Some(file) = &args.sanoid_conf {
         let text = read(file)?;
         let imported = sanoid::parse(&text, &file.display().to_string())
@@ -114,32 +129,38 @@ pub(crate) fn zone(name: &str) -> Result<Zone, String> {
 /// The plan document's format name.
 const FORMAT: &str = "helios64.snap.plan/1";
 
+/// Everything a plan or a check needs, read and resolved.
+struct Loaded {
+    config: SnapConfig,
+    listing: Listing,
+    zone: Zone,
+}
+
+fn load_all(args: &Inputs) -> Result<Loaded, Exit> {
+    let config = load(args)?;
+    let listing = listing(&args.snapshots)?;
+    let zone = zone(&config.timezone).map_err(|e| fail(Exit::Config, format!("timezone: {e}")))?;
+    Ok(Loaded { config, listing, zone })
+}
+
 /// Runs `plan`.
 pub(crate) fn plan(args: &PlanArgs) -> Exit {
-    let config = match load(args) {
-        Ok(c) => c,
+    let loaded = match load_all(&args.input) {
+        Ok(l) => l,
         Err(exit) => return exit,
     };
-    let snapshots = match listing(&args.snapshots) {
-        Ok(s) => s,
-        Err(exit) => return exit,
-    };
-    let zone = match zone(&config.timezone) {
-        Ok(z) => z,
-        Err(e) => return fail(Exit::Config, format!("timezone: {e}")),
-    };
-    let mut datasets: Vec<&str> = snapshots.datasets().collect();
+    let mut datasets: Vec<&str> = loaded.listing.datasets().collect();
     datasets.sort_unstable();
-    let policies = match config.resolve(&datasets) {
+    let policies = match loaded.config.resolve(&datasets) {
         Ok(p) => p,
         Err(e) => return fail(Exit::Config, e),
     };
     let input = Input {
         policies: &policies,
-        listing: &snapshots,
+        listing: &loaded.listing,
         datasets: &datasets,
-        now: args.now,
-        zone: &zone,
+        now: args.input.now,
+        zone: &loaded.zone,
     };
     let mut plan = match make_plan(input) {
         Ok(p) => p,
@@ -149,10 +170,37 @@ pub(crate) fn plan(args: &PlanArgs) -> Exit {
         plan.keep.clear();
     }
     let out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let written = plan.write_json(out, FORMAT).and_then(|()| io::stdout().lock().flush());
-    match written {
+    match plan.write_json(out, FORMAT) {
         Ok(()) => Exit::Ok,
         Err(e) => fail(Exit::IoErr, format!("stdout: {e}")),
+    }
+}
+
+/// Runs `monitor`: any input problem is UNKNOWN (3), with its reason on
+/// the line, as monitoring plugins report.
+pub(crate) fn monitor(args: &MonitorArgs) -> Exit {
+    let unknown = |why: String| {
+        let _ = writeln!(io::stdout().lock(), "UNKNOWN: {why}");
+        Exit::Unknown
+    };
+    let loaded = match load_all(&args.input) {
+        Ok(l) => l,
+        Err(_) => return unknown("cannot read the policy or the listing (see stderr)".into()),
+    };
+    let mut datasets: Vec<&str> = loaded.listing.datasets().collect();
+    datasets.sort_unstable();
+    let policies = match loaded.config.resolve(&datasets) {
+        Ok(p) => p,
+        Err(e) => return unknown(e.to_string()),
+    };
+    let report = check(&policies, &loaded.listing, args.input.now);
+    if let Err(e) = writeln!(io::stdout().lock(), "{}", report.line) {
+        return fail(Exit::Unknown, format!("stdout: {e}"));
+    }
+    match report.level {
+        Level::Ok => Exit::Ok,
+        Level::Warning => Exit::Warning,
+        Level::Critical => Exit::Critical,
     }
 }
 

@@ -129,3 +129,40 @@ fn import_sanoid_prints_equivalent_toml() {
             .contains("bad.conf:3: [tank] foo: sanoid has no such setting")
     );
 }
+
+#[test]
+fn monitor_prints_one_line_and_exits_by_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec::sanoid_defaults(vec!["tank".into()], 1_700_000_000, 40);
+    let snaps = history(&spec, &mut Rng::new(3));
+    let listing = write(dir.path(), "list.tsv", &to_zfs_get(&snaps));
+    let conf = write(dir.path(), "sanoid.conf", "[tank]\nhourly = 24\n");
+    let at = |now: i64| {
+        let now = now.to_string();
+        snap(&["monitor", "--snapshots", &listing, "--now", &now, "--sanoid-conf", &conf])
+    };
+    let fresh = at(spec.now());
+    assert_eq!(fresh.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&fresh.stdout),
+        "OK: all monitored datasets (tank) have fresh snapshots\n"
+    );
+    // The last hourly was taken at 21:13:20, an hour before the end; two
+    // more hours without snapshots: past its 90 min warning.
+    let late = at(spec.now() + 2 * 3_600);
+    assert_eq!(late.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&late.stdout),
+        "WARN: tank newest hourly snapshot is 3h 0m 0s old (should be < 1h 30m 0s)\n"
+    );
+    // Two days: dailies past 32 h, hourlies past 6 h.
+    let stale = at(spec.now() + 2 * 86_400);
+    assert_eq!(stale.status.code(), Some(2));
+    let line = String::from_utf8_lossy(&stale.stdout).into_owned();
+    assert!(line.starts_with("CRIT: tank newest daily snapshot is 2d "), "{line}");
+    assert!(line.contains(", CRIT: tank newest hourly snapshot is 2d "), "{line}");
+    let broken = write(dir.path(), "broken.tsv", "nonsense\n");
+    let out = snap(&["monitor", "--snapshots", &broken, "--now", "1", "--sanoid-conf", &conf]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("UNKNOWN: "));
+}
