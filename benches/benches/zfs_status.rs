@@ -21,7 +21,7 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use helios64_zfs::cli::parse;
-use helios64_zfs::{Cli, Native, Zfs};
+use helios64_zfs::{Cli, Native, PoolName, Zfs};
 
 fn fixture(name: &str) -> (PathBuf, String) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/zfs/2.3.2").join(name);
@@ -52,9 +52,16 @@ fn parse_fixtures(c: &mut Criterion) {
 }
 
 fn on_a_pool(c: &mut Criterion) {
-    let Ok(pool) = std::env::var("HELIOS64_ZFS_BENCH_POOL") else {
+    let Ok(name) = std::env::var("HELIOS64_ZFS_BENCH_POOL") else {
         eprintln!("zfs_status/pool: not run; set HELIOS64_ZFS_BENCH_POOL to a pool name");
         return;
+    };
+    let pool: PoolName = match name.parse() {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("zfs_status/pool: HELIOS64_ZFS_BENCH_POOL: {e}");
+            std::process::abort()
+        }
     };
     let native = match Native::open() {
         Ok(n) => n,

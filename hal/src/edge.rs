@@ -13,9 +13,15 @@
 //! over the trait's primitives: the fake and the real fan reach the safe state
 //! through the same code.
 
+use std::path::Path;
+
+use helios64_root::Attr;
+
+use crate::ata::{AtaDisk, PowerMode};
 use crate::error::{Error, Result};
 use crate::fan::{Fan, FanHeader, PwmEnable};
 use crate::hwmon::DiskTemp;
+use crate::root::Root;
 use crate::thermal::{BoardSensor, ThermalZone};
 use crate::ups::{BatteryReading, MainsStatus, Ups};
 
@@ -117,6 +123,18 @@ pub fn all_full_speed<F: FanOutput + ?Sized>(fans: &[&F]) -> Result<()> {
     first_error.map_or(Ok(()), Err)
 }
 
+/// Something that says whether a disk is spun down, without waking it.
+pub trait DiskPower {
+    /// The disk's power mode now.
+    fn power_mode(&self) -> Result<PowerMode>;
+}
+
+impl DiskPower for AtaDisk {
+    fn power_mode(&self) -> Result<PowerMode> {
+        AtaDisk::power_mode(self)
+    }
+}
+
 /// Something that says whether mains powers the board.
 pub trait MainsSensor {
     /// Mains presence and charge status now; `None` when the board has no
@@ -144,5 +162,113 @@ impl BatteryGauge for Ups {
     }
     fn dc_in_millivolts(&self) -> Result<Option<u32>> {
         Ups::dc_in_millivolts(self)
+    }
+}
+
+/// A fan with its `pwm1` and `pwm1_enable` kept open ([`Fan::open_control`]):
+/// each read or write is one system call, what a control loop needs.
+#[derive(Debug)]
+pub struct FanControl {
+    header: Option<FanHeader>,
+    label: String,
+    pwm: Attr,
+    enable: Option<Attr>,
+}
+
+const PWM: &str = "an integer pwm duty 0..=255";
+const ENABLE: &str = "a pwm1_enable mode 0..=3";
+
+impl Fan {
+    /// Opens `pwm1` (and `pwm1_enable`, where the driver has it) for a
+    /// control loop. Reopen after the fan is rediscovered: an unbound fan's
+    /// open attributes fail with `ENODEV`.
+    pub fn open_control(&self) -> Result<FanControl> {
+        let root = self.hwmon().root();
+        let pwm = root.open_attr(&self.hwmon().attr("pwm1"), true)?;
+        let enable_path = self.hwmon().attr("pwm1_enable");
+        let enable = if root.exists(&enable_path)? {
+            Some(root.open_attr(&enable_path, true)?)
+        } else {
+            None
+        };
+        Ok(FanControl { header: self.header(), label: self.node_name().to_owned(), pwm, enable })
+    }
+}
+
+impl FanOutput for FanControl {
+    fn header(&self) -> Option<FanHeader> {
+        self.header
+    }
+    fn label(&self) -> &str {
+        &self.label
+    }
+    fn pwm(&self) -> Result<u8> {
+        Ok(self.pwm.read_parse(PWM)?)
+    }
+    fn set_pwm(&self, pwm: u8) -> Result<()> {
+        Ok(self.pwm.write(&pwm.to_string())?)
+    }
+    fn pwm_enable(&self) -> Result<Option<PwmEnable>> {
+        match &self.enable {
+            None => Ok(None),
+            Some(attr) => Ok(Some(attr.read_parse(ENABLE)?)),
+        }
+    }
+    fn set_pwm_enable(&self, mode: PwmEnable) -> Result<()> {
+        match &self.enable {
+            Some(attr) => Ok(attr.write(&mode.value().to_string())?),
+            None => Err(Error::NotPresent {
+                component: format!("pwm1_enable of fan {}", self.label),
+                searched: self.pwm.path().to_path_buf(),
+            }),
+        }
+    }
+}
+
+/// A temperature attribute kept open: one `pread` per reading.
+#[derive(Debug)]
+pub struct OpenTemp {
+    attr: Attr,
+}
+
+const MILLI: &str = "an integer temperature in millidegrees Celsius";
+
+impl OpenTemp {
+    /// Opens the temperature attribute at `path` (a zone's `temp`, an
+    /// hwmon's `temp1_input`).
+    pub fn open(root: &Root, path: &Path) -> Result<OpenTemp> {
+        Ok(OpenTemp { attr: root.open_attr(path, false)? })
+    }
+
+    /// The attribute read.
+    pub fn path(&self) -> &Path {
+        self.attr.path()
+    }
+}
+
+impl TempSensor for OpenTemp {
+    fn millicelsius(&self) -> Result<i64> {
+        Ok(self.attr.read_parse(MILLI)?)
+    }
+}
+
+impl ThermalZone {
+    /// The zone's `temp`, kept open for a control loop.
+    pub fn open_temp(&self) -> Result<OpenTemp> {
+        OpenTemp::open(&self.root, &self.path().join("temp"))
+    }
+}
+
+impl BoardSensor {
+    /// The sensor's `temp1_input`, kept open for a control loop.
+    pub fn open_temp(&self) -> Result<OpenTemp> {
+        OpenTemp::open(self.hwmon.root(), &self.hwmon.attr("temp1_input"))
+    }
+}
+
+impl DiskTemp {
+    /// The disk's `temp1_input`, kept open for a control loop.
+    pub fn open_temp(&self) -> Result<OpenTemp> {
+        OpenTemp::open(self.hwmon.root(), &self.hwmon.attr("temp1_input"))
     }
 }

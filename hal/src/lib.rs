@@ -20,6 +20,7 @@
 // library itself goes through `Root` (the lint holds for non-test builds).
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
 
+mod ata;
 mod bay;
 mod board;
 mod cpu;
@@ -42,6 +43,7 @@ pub mod testing;
 mod thermal;
 mod ups;
 
+pub use ata::{AtaDisk, PowerMode, count_from_sense};
 pub use bay::{
     AtaPort, BAY_COUNT, Bay, BayStatus, ControllerInfo, Disk, HELIOS64_PCIE_HOST, JMB585_PCI_ID,
     SataController,
@@ -52,7 +54,10 @@ pub use board::{
 pub use cpu::{Cpu, CpuCluster, CpuTopology, CpufreqPolicy, CpufreqState, Midr};
 pub use cpuset::{CpuSet, MAX_CPU};
 pub use dt::{DeviceTree, parse_cells, parse_strings};
-pub use edge::{BatteryGauge, FanOutput, MainsSensor, TempSensor, all_full_speed};
+pub use edge::{
+    BatteryGauge, DiskPower, FanControl, FanOutput, MainsSensor, OpenTemp, TempSensor,
+    all_full_speed,
+};
 pub use error::{Error, ErrorKind, IoOp, Result};
 pub use fan::{Fan, FanHeader, FanSnapshot, Fans, FansSnapshot, PwmEnable};
 pub use gpio::{

@@ -85,7 +85,7 @@ pub struct TripPoint {
 /// A thermal zone (`/sys/class/thermal/thermal_zoneN`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThermalZone {
-    root: Root,
+    pub(crate) root: Root,
     path: PathBuf,
     zone_type: String,
 }

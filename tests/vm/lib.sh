@@ -288,7 +288,7 @@ prepare_run() {
   case "$REPO" in *"'"* | *$'\n'*) die "the repository path cannot contain quotes or newlines: $REPO" ;; esac
   RUN=$(mktemp -d "${TMPDIR:-/tmp}/helios64-vm.XXXXXX")
   CLEANUP_DIRS+=("$RUN")
-  mkdir -p "$RUN/share/bin" "$RUN/share/out" "$RUN/disks"
+  mkdir -p "$RUN/share/bin" "$RUN/share/sbin" "$RUN/share/out" "$RUN/disks"
   cp -r "$HERE/guest" "$RUN/share/guest"
   {
     echo "H64_MODE='$MODE'"
@@ -333,6 +333,28 @@ for line in open(src):
     found += 1
 if not found:
     sys.exit("vm: cargo built no integration-test executable for helios64-vm-tests")
+PY
+  # The project's binaries (helios64 and the daemons) the tests run, in
+  # sbin/ so that run-tests, which runs everything in bin/, leaves them be.
+  log "building the project's binaries (cargo build --workspace --bins)"
+  (cd "$REPO" && "$CARGO" build --workspace --bins --message-format=json-render-diagnostics) \
+    > "$RUN/cargo-bins.json" || die "cargo could not build the project's binaries"
+  python3 - "$RUN/cargo-bins.json" "$RUN/share/sbin" << 'PY' >&2 || die "no binaries built"
+import json, os, shutil, sys
+src, dst = sys.argv[1], sys.argv[2]
+found = 0
+for line in open(src):
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        continue
+    if msg.get("reason") == "compiler-artifact" and msg.get("executable") \
+            and msg["target"]["kind"] == ["bin"]:
+        shutil.copy2(msg["executable"], dst)
+        found += 1
+if not found:
+    sys.exit("vm: cargo built no binary")
+print(f"vm:   {found} project binaries")
 PY
   # A binary built without HELIOS64_VM_BUILD, or a filter that matches
   # nothing, would "pass" with zero tests: refuse that here.

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module with its own `Args` and `run`;
 //! this file only dispatches.
 
+mod fan;
 mod smart;
 mod status;
 
@@ -29,6 +30,9 @@ enum Command {
     /// SMART health of the disks (never wakes a sleeping disk), or of saved
     /// smartctl --json outputs.
     Smart(smart::Args),
+    /// What the fan daemon sees and would set: inputs, curves, duties,
+    /// fail-safe.
+    Fan(fan::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,5 +47,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Status(args) => status::run(args),
         Command::Smart(args) => smart::run(args),
+        Command::Fan(args) => fan::run(args),
     }
 }

@@ -74,7 +74,7 @@ fn checks_every_scanned_device_and_exits_with_the_verdict_bits() {
         ]
     );
     let calls = fs::read_to_string(dir.path().join("calls.log")).unwrap();
-    assert!(calls.contains("--json=c -a -n standby -d sat /dev/sdb"), "{calls}");
+    assert!(calls.contains("--json=c -a -n standby -d sat -- /dev/sdb"), "{calls}");
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn given_devices_get_their_type_from_the_scan_and_sleepers_keep_state() {
     assert!(
         calls
             .lines()
-            .all(|c| c.contains("--scan-open") || c.ends_with("-n standby -d sat /dev/sdb")),
+            .all(|c| c.contains("--scan-open") || c.ends_with("-n standby -d sat -- /dev/sdb")),
         "{calls}"
     );
 }

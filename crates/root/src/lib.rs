@@ -34,6 +34,7 @@
 // This is the one module allowed to touch the filesystem directly.
 #![allow(clippy::disallowed_methods)]
 
+mod attr;
 mod error;
 
 use std::ffi::OsStr;
@@ -42,6 +43,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+pub use attr::Attr;
 pub use error::{Error, IoOp, Result, shorten};
 
 /// The most a read of a kernel attribute returns: sysfs attributes are at
@@ -210,6 +212,25 @@ impl Root {
         let err = |source| Error::Io { op: IoOp::Write, path: path.into(), source };
         let mut file = fs::OpenOptions::new().write(true).truncate(true).open(path).map_err(err)?;
         io::Write::write_all(&mut file, value.as_bytes()).map_err(err)
+    }
+
+    /// Opens an attribute and keeps it open, for a control loop that reads
+    /// or writes it every cycle: each [`Attr::read`] or [`Attr::write`] is
+    /// then one `pread`/`pwrite` instead of open, read, close. `writable`
+    /// opens it read-write (a `pwm1` the loop sets).
+    pub fn open_attr(&self, path: &Path, writable: bool) -> Result<Attr> {
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(writable)
+            .open(path)
+            .map_err(|source| Error::Io { op: IoOp::Open, path: path.into(), source })?;
+        Ok(Attr::new(path.to_path_buf(), file))
+    }
+
+    /// Opens a device node with the caller's options (`O_NONBLOCK`,
+    /// `O_EXCL`), the error naming it.
+    pub fn open_with(&self, path: &Path, options: &fs::OpenOptions) -> Result<fs::File> {
+        options.open(path).map_err(|source| Error::Io { op: IoOp::Open, path: path.into(), source })
     }
 
     /// Opens a character device (`/dev/gpiochip0`, `/dev/i2c-2`, a disk)

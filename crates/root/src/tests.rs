@@ -149,3 +149,34 @@ fn devices_open_under_the_root_and_name_the_node() {
     assert!(matches!(e, Error::Io { op: IoOp::Open, .. }) && e.is_not_found(), "{e:?}");
     assert!(e.path().ends_with("dev/gpiochip0"));
 }
+
+#[test]
+fn an_open_attribute_reads_and_writes_in_place() {
+    let (_d, root) = tree();
+    let p = root.class("demo").join("pwm1");
+    fs::write(&p, "255\n").unwrap();
+    let attr = root.open_attr(&p, true).unwrap();
+    assert_eq!(attr.read_parse::<u8>("a pwm").unwrap(), 255);
+    attr.write("40").unwrap();
+    // A shorter value replaces the longer one, as sysfs would show it.
+    assert_eq!(fs::read_to_string(&p).unwrap(), "40");
+    assert_eq!(attr.read().unwrap(), "40");
+    fs::write(&p, "fast\n").unwrap();
+    let e = attr.read_parse::<u8>("a pwm").unwrap_err();
+    assert!(matches!(e, Error::Malformed { .. }) && e.path() == p, "{e:?}");
+    // Opened read-only, a write is refused with the path.
+    let ro = root.open_attr(&p, false).unwrap();
+    let e = ro.write("1").unwrap_err();
+    assert!(matches!(e, Error::Io { op: IoOp::Write, .. }) && e.path() == p, "{e:?}");
+    assert!(root.open_attr(&root.class("demo").join("absent"), false).unwrap_err().is_not_found());
+}
+
+#[test]
+fn an_open_attribute_reads_a_real_sysfs_value() {
+    // A kernel attribute on the host: proves the pread-at-0 path on sysfs.
+    let root = Root::system();
+    let attr = root.open_attr(Path::new("/sys/kernel/uevent_seqnum"), false).unwrap();
+    let first: u64 = attr.read_parse("a sequence number").unwrap();
+    let again: u64 = attr.read_parse("a sequence number").unwrap();
+    assert!(again >= first, "re-readable at offset 0: {first} then {again}");
+}

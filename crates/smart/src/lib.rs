@@ -1,6 +1,6 @@
 //! A standby-safe smartctl runner.
 //!
-//! [`Runner`] runs `smartctl --json=c -a -n standby[,N] [-d TYPE] DEV` for
+//! [`Runner`] runs `smartctl --json=c -a -n standby[,N] [-d TYPE] -- DEV` for
 //! each device, in parallel on a bounded number of threads, kills a run
 //! that exceeds its timeout, parses the output with [`smartctl_parser`] and
 //! judges it. It never wakes a sleeping disk: `-n standby` makes smartctl
@@ -203,9 +203,13 @@ impl Runner {
         };
         let mut args = vec!["--json=c".to_owned(), "-a".to_owned(), "-n".to_owned(), standby];
         if let Some(device_type) = &device.device_type {
+            // `-d` takes the next word as its value whatever it looks like
+            // (getopt), so a type such as `-x` stays a (bad) type.
             args.push("-d".to_owned());
             args.push(device_type.clone());
         }
+        // After `--` a device path such as `-x` is a path, never an option.
+        args.push("--".to_owned());
         args.push(device.path.clone());
         args
     }
@@ -302,10 +306,10 @@ impl Runner {
     }
 }
 
-fn parse_output(label: &str, finished: &process::Finished) -> Result<SmartctlOutput> {
+fn parse_output(label: &str, finished: &helios64_exec::Output) -> Result<SmartctlOutput> {
     smartctl_parser::parse(&finished.stdout, label).map_err(|source| Error::Output {
         device: label.to_owned(),
-        exit_code: finished.exit_code,
+        exit_code: finished.status.code(),
         stderr: String::from_utf8_lossy(&finished.stderr)
             .lines()
             .next()

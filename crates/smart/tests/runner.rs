@@ -122,7 +122,19 @@ fn passes_json_all_standby_and_the_type() {
     fake.runner().standby_exit_code(3).check(&DeviceSpec::new("/dev/sda")).unwrap();
     assert_eq!(
         fake.calls(),
-        vec!["--json=c -a -n standby -d sat /dev/sda", "--json=c -a -n standby,3 /dev/sda"]
+        vec!["--json=c -a -n standby -d sat -- /dev/sda", "--json=c -a -n standby,3 -- /dev/sda"]
+    );
+}
+
+#[test]
+fn a_device_or_type_that_looks_like_an_option_is_passed_inertly() {
+    let fake = Fake::new();
+    // Neither answers: the point is what smartctl was given.
+    let _ = fake.runner().check(&DeviceSpec::new("-x"));
+    let _ = fake.runner().check(&DeviceSpec::with_type("/dev/sda", "-x"));
+    assert_eq!(
+        fake.calls(),
+        vec!["--json=c -a -n standby -- -x", "--json=c -a -n standby -d -x -- /dev/sda"]
     );
 }
 
@@ -305,6 +317,21 @@ fn real_smartctl_open_and_identify_failures_are_unreachable() {
     let not_nvme = runner.check(&DeviceSpec::with_type("/dev/null", "nvme")).unwrap();
     assert_eq!(not_nvme.assessment.verdict, Verdict::Unreachable);
     assert_eq!(not_nvme.assessment.reasons[0].rule, rule_ids::IDENTIFY_FAILED);
+}
+
+#[test]
+fn real_smartctl_takes_an_option_like_device_as_a_device() {
+    // Without `--`, `-x` would be smartctl's --xall and the device missing.
+    let report = real().check(&sat("-x")).unwrap();
+    assert_eq!(report.assessment.verdict, Verdict::Unreachable, "{:#?}", report.assessment);
+    assert_eq!(report.assessment.reasons[0].rule, rule_ids::OPEN_FAILED);
+    let argv = &report.output.smartctl.as_ref().unwrap().argv;
+    assert!(argv.ends_with(&["--".to_owned(), "-x".to_owned()]), "{argv:?}");
+    // A type such as `-x` is the value of -d, which smartctl refuses.
+    let typed = real().check(&DeviceSpec::with_type("/dev/null", "-x")).unwrap();
+    let argv = &typed.output.smartctl.as_ref().unwrap().argv;
+    assert!(argv.windows(2).any(|w| w == ["-d", "-x"]), "{argv:?}");
+    assert_ne!(typed.assessment.verdict, Verdict::Ok, "{:#?}", typed.assessment);
 }
 
 #[test]

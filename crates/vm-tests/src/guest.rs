@@ -131,6 +131,24 @@ impl Guest {
         format!("{tag}-{}-{}", std::process::id(), UNIQUE.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// One of the project's binaries (`helios64`, `helios64-fand`, ...), built
+    /// on the host by `tests/vm/run` and shared at `$HELIOS64_VM_BIN`. An
+    /// error names it when it was not built (a new daemon crate that
+    /// `cargo build --workspace --bins` did not produce).
+    pub fn binary(&self, name: &str) -> Result<PathBuf, Error> {
+        let dir = std::env::var_os("HELIOS64_VM_BIN")
+            .ok_or_else(|| Error::NotInGuest { reason: "HELIOS64_VM_BIN is not set".into() })?;
+        let path = PathBuf::from(dir).join(name);
+        match fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(path),
+            Ok(_) => Err(Error::Read {
+                path,
+                source: std::io::Error::other("not a regular file"),
+            }),
+            Err(source) => Err(Error::Read { path, source }),
+        }
+    }
+
     /// A new, empty directory under [`SCRATCH_DIR`] for one test. It is not
     /// removed afterwards: the VM's disk is thrown away after the run, and a
     /// failed test's files stay for `tests/vm/run --shell` inspection.

@@ -5,9 +5,10 @@
 //! and needs no lock. The semantics are lzc's own, including the per-item
 //! error lists and the "missing snapshots are skipped" rules of
 //! [`Lzc::destroy_snaps`], [`Lzc::hold`] and [`Lzc::release`]. Names are
-//! passed to the kernel unchecked (only NUL bytes are refused), so its
-//! errnos come through unchanged; the [`crate::Zfs`] trait checks names
-//! first and builds stricter, backend-independent rules on top.
+//! plain `&str`s passed to the kernel unchecked (only NUL bytes, and hold
+//! tags that would panic the module, are refused), so its errnos come
+//! through unchanged; the [`crate::Zfs`] trait takes checked, typed names and
+//! builds stricter, backend-independent rules on top.
 
 use std::ffi::{CString, c_int};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
@@ -20,6 +21,7 @@ use zfs_core_sys as sys;
 
 use crate::error::{Call, Errno, ItemError, Result, ZfsError};
 use crate::model::{Hold, Holds};
+use crate::names::describe;
 use crate::nvlist::{NvList, NvListRef};
 
 /// The ZFS control device; its absence means the kernel module is not loaded.
@@ -115,13 +117,26 @@ pub(crate) fn require_module() -> Result<()> {
     }
 }
 
-/// Joins names for error messages, keeping them short.
-pub(crate) fn describe(names: &[&str]) -> String {
-    match names {
-        [] => "(nothing)".to_owned(),
-        [one] => (*one).to_owned(),
-        [a, b] => format!("{a}, {b}"),
-        [a, rest @ ..] => format!("{a} and {} more", rest.len()),
+/// A hold as lzc takes it: a snapshot name and a tag, unchecked (see the
+/// module documentation). [`Hold`]s, whose names are checked, convert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RawHold<'a> {
+    /// The snapshot, `pool/fs@snap`.
+    pub snapshot: &'a str,
+    /// The tag.
+    pub tag: &'a str,
+}
+
+impl<'a> RawHold<'a> {
+    /// A hold of `tag` on `snapshot`.
+    pub fn new(snapshot: &'a str, tag: &'a str) -> RawHold<'a> {
+        RawHold { snapshot, tag }
+    }
+}
+
+impl<'a> From<&'a Hold> for RawHold<'a> {
+    fn from(hold: &'a Hold) -> RawHold<'a> {
+        RawHold { snapshot: hold.snapshot.as_str(), tag: hold.tag.as_str() }
     }
 }
 
@@ -240,10 +255,10 @@ impl Lzc {
     /// `O_EXCL`), the holds are released when that fd is closed.
     pub fn hold(
         &self,
-        holds: &[Hold],
+        holds: &[RawHold<'_>],
         cleanup_fd: Option<BorrowedFd<'_>>,
     ) -> Result<Vec<ItemError>> {
-        let snaps: Vec<&str> = holds.iter().map(|h| h.snapshot.as_str()).collect();
+        let snaps: Vec<&str> = holds.iter().map(|h| h.snapshot).collect();
         let target = describe(&snaps);
         if holds.is_empty() {
             return Ok(Vec::new());
@@ -252,15 +267,15 @@ impl Lzc {
         for h in holds {
             // The one name check at this layer: a 256-byte tag panics the
             // kernel module instead of failing (see names::check_hold_tag).
-            crate::names::check_hold_tag(&h.tag)?;
-            if list.contains(&h.snapshot) {
+            crate::names::check_hold_tag(h.tag)?;
+            if list.contains(h.snapshot) {
                 return Err(ZfsError::InvalidArgument {
                     what: "holds",
-                    target: h.snapshot.clone(),
+                    target: h.snapshot.to_owned(),
                     reason: "lzc_hold takes one tag per snapshot per call".to_owned(),
                 });
             }
-            list.insert(&h.snapshot, h.tag.as_str())?;
+            list.insert(h.snapshot, h.tag)?;
         }
         let fd: c_int = cleanup_fd.map_or(-1, |fd| fd.as_raw_fd());
         let mut errlist = ptr::null_mut();
@@ -278,15 +293,15 @@ impl Lzc {
 
     /// Releases user holds (`lzc_release`), all or none. Holds that do not
     /// exist are skipped and returned instead of failing the call.
-    pub fn release(&self, holds: &[Hold]) -> Result<Vec<ItemError>> {
-        let snaps: Vec<&str> = holds.iter().map(|h| h.snapshot.as_str()).collect();
+    pub fn release(&self, holds: &[RawHold<'_>]) -> Result<Vec<ItemError>> {
+        let snaps: Vec<&str> = holds.iter().map(|h| h.snapshot).collect();
         let target = describe(&snaps);
         if holds.is_empty() {
             return Ok(Vec::new());
         }
         let mut by_snapshot: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
         for h in holds {
-            by_snapshot.entry(&h.snapshot).or_default().push(&h.tag);
+            by_snapshot.entry(h.snapshot).or_default().push(h.tag);
         }
         let mut list = NvList::new()?;
         for (snap, tags) in by_snapshot {
@@ -393,14 +408,6 @@ fn check(rc: c_int, call: Call, target: String, errlist: Option<NvList>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn describe_keeps_messages_short() {
-        assert_eq!(describe(&[]), "(nothing)");
-        assert_eq!(describe(&["a@1"]), "a@1");
-        assert_eq!(describe(&["a@1", "b@1"]), "a@1, b@1");
-        assert_eq!(describe(&["a@1", "b@1", "c@1"]), "a@1 and 2 more");
-    }
 
     #[test]
     fn item_errors_read_lzc_errlists() {

@@ -164,7 +164,8 @@ pub fn userland() -> Result<ZfsVersion> {
 fn userland_text() -> String {
     // SAFETY: returns a pointer to a static string (ZFS_META_ALIAS).
     let p = unsafe { libzfs_sys::zfs_version_userland() };
-    crate::ffi::string(p).unwrap_or_default()
+    // SAFETY: that static string is NUL-terminated.
+    unsafe { crate::ffi::string(p) }.unwrap_or_default()
 }
 
 #[cfg(not(zfs_2_2))]
@@ -172,7 +173,8 @@ fn userland_text() -> String {
     let mut buf = [0 as std::ffi::c_char; 128];
     // SAFETY: the buffer and its length; 2.1 writes a NUL-terminated string.
     unsafe { libzfs_sys::zfs_version_userland(buf.as_mut_ptr(), buf.len() as std::ffi::c_int) };
-    crate::ffi::string(buf.as_ptr()).unwrap_or_default()
+    // SAFETY: our buffer, NUL-terminated by 2.1 (and zero-initialized).
+    unsafe { crate::ffi::string(buf.as_ptr()) }.unwrap_or_default()
 }
 
 /// Parses the content of `/sys/module/zfs/version`.

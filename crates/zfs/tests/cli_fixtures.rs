@@ -6,6 +6,8 @@
 // Test-only code throughout, so clippy's test allowances (unwrap, panic)
 // apply to the helpers too.
 #![cfg(test)]
+// The parsers are the CLI backend's.
+#![cfg(feature = "cli")]
 
 use std::fs;
 use std::path::PathBuf;

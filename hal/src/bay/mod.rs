@@ -18,6 +18,7 @@ mod identify;
 
 use std::path::{Path, PathBuf};
 
+use crate::ata::AtaDisk;
 use crate::error::{Error, Result};
 use crate::hwmon::{DiskTemp, Hwmon, ScsiAddress};
 use crate::root::{self, Root};
@@ -371,6 +372,16 @@ impl Bay {
     fn block_dir(&self, sdev: &Path) -> Result<Option<PathBuf>> {
         match first_child(&self.root, sdev, |n| n == "block")? {
             Some(dir) => first_child(&self.root, &dir, |_| true),
+            None => Ok(None),
+        }
+    }
+
+    /// The disk's block device opened for power-mode checks ([`AtaDisk`]),
+    /// or `None` when the bay has no disk with a block device. Live root
+    /// only.
+    pub fn open_ata(&self) -> Result<Option<AtaDisk>> {
+        match self.block_device()? {
+            Some(name) => AtaDisk::open(&self.root, &name).map(Some),
             None => Ok(None),
         }
     }

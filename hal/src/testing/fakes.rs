@@ -11,7 +11,8 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::edge::{BatteryGauge, FanOutput, MainsSensor, TempSensor};
+use crate::ata::PowerMode;
+use crate::edge::{BatteryGauge, DiskPower, FanOutput, MainsSensor, TempSensor};
 use crate::error::{Error, IoOp, Result};
 use crate::fan::{FanHeader, PwmEnable};
 use crate::ups::{BatteryReading, ChargeStatus, MainsOrigin, MainsStatus};
@@ -236,6 +237,48 @@ impl FanOutput for FakeFan {
                 Ok(())
             }
         }
+    }
+}
+
+/// A disk whose power mode the test sets, counting the checks made.
+#[derive(Debug, Clone)]
+pub struct FakeDisk {
+    label: String,
+    state: Arc<Mutex<(Result<PowerMode, i32>, usize)>>,
+}
+
+impl FakeDisk {
+    /// A disk called `label` in `mode`.
+    pub fn new(label: &str, mode: PowerMode) -> FakeDisk {
+        FakeDisk { label: label.to_owned(), state: Arc::new(Mutex::new((Ok(mode), 0))) }
+    }
+
+    /// From now on the disk is in `mode`.
+    pub fn set(&self, mode: PowerMode) {
+        lock(&self.state).0 = Ok(mode);
+    }
+
+    /// From now on checks fail with `errno` (a disk in SLEEP, a bridge
+    /// without SAT).
+    pub fn fail(&self, errno: i32) {
+        lock(&self.state).0 = Err(errno);
+    }
+
+    /// How many checks were made.
+    pub fn checks(&self) -> usize {
+        lock(&self.state).1
+    }
+}
+
+impl DiskPower for FakeDisk {
+    fn power_mode(&self) -> Result<PowerMode> {
+        let mut state = lock(&self.state);
+        state.1 += 1;
+        state.0.map_err(|errno| Error::Device {
+            call: "SG_IO ATA CHECK POWER MODE",
+            device: format!("/fake/{}", self.label),
+            source: io::Error::from_raw_os_error(errno),
+        })
     }
 }
 

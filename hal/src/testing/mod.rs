@@ -20,7 +20,7 @@ use crate::Root;
 
 mod fakes;
 
-pub use fakes::{FakeBattery, FakeFan, FakeMains, FakeTemp, FanWrite};
+pub use fakes::{FakeBattery, FakeDisk, FakeFan, FakeMains, FakeTemp, FanWrite};
 
 /// The fixture trees shipped with the repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,7 +2,9 @@
 # Runs inside the image chroot (mmdebstrap customize hook).
 # Debian's kernels leave GPIO_SIM, LEDS_USER (uleds), TEST_POWER, NETDEVSIM and
 # IIO_SIMPLE_DUMMY unset. Build them out of tree from Debian's own linux-source of the exact
-# installed kernel version, so they match the running kernel's ABI.
+# installed kernel version, so they match the running kernel's ABI. Also builds
+# the project's own test drivers (testmods/, copied to /tmp): h64_pwmfan (two
+# pwm-fan shaped hwmon fans) and h64_saradc (an RK3399 SARADC shaped IIO ADC).
 # Also extracts an uncompressed vmlinux for a faster (PVH) boot.
 #   usage: chroot-extmods.sh <kernel-abi> <out-dir-for-vmlinux>
 set -eu
@@ -53,6 +55,7 @@ for core in IIO_SW_DEVICE:industrialio-sw-device IIO_CONFIGFS:industrialio-confi
   fi
 done
 cp "$SRC"/drivers/iio/dummy/iio_simple_dummy.[ch] .
+cp /tmp/h64_pwmfan.c /tmp/h64_saradc.c .
 # shellcheck disable=SC2016 # a make variable, not a shell one
 sed 's/obj-$(CONFIG_NETDEVSIM)/obj-m/' "$SRC/drivers/net/netdevsim/Makefile" > netdevsim/Kbuild
 
@@ -66,6 +69,7 @@ if ! grep -q 'generic_handle_irq(irqnum);' irq_sim.c; then
 fi
 {
   echo 'obj-m += gpio-sim.o uleds.o test_power.o netdevsim/'
+  echo 'obj-m += h64_pwmfan.o h64_saradc.o'
   echo 'gpio-sim-y := gpio-sim-main.o irq_sim.o'
   for m in $iio_mods; do echo "obj-m += $m.o"; done
   echo 'iio_dummy-y := iio_simple_dummy.o'
@@ -76,7 +80,7 @@ make -s -C "/lib/modules/$K/build" M="$E" modules -j"$(nproc)"
 dst="/lib/modules/$K/updates/helios64-vm"
 mkdir -p "$dst"
 find "$E" -name '*.ko' -exec cp {} "$dst/" \;
-for m in gpio-sim uleds test_power netdevsim $iio_mods; do
+for m in gpio-sim uleds test_power netdevsim h64_pwmfan h64_saradc $iio_mods; do
   [ -f "$dst/$m.ko" ] || { echo "chroot-extmods: $m.ko was not built" >&2; exit 1; }
 done
 depmod -a "$K"

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use helios64_hal::{ErrorKind, Root, SataController};
+use helios64_hal::{ErrorKind, PowerMode, Root, SataController};
 use vm_env::{board, require_guest};
 
 #[test]
@@ -50,4 +50,30 @@ fn the_jmb585_is_not_invented() {
     let e = SataController::find(&Root::system()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.to_string().contains("197b:0585"), "{e}");
+}
+
+/// ATA CHECK POWER MODE through SG_IO on each bay disk: one ioctl through
+/// libata's SAT layer to QEMU's ATA device, which answers COUNT FFh
+/// (active or idle; QEMU has no standby). The answer agrees with smartctl's
+/// own check, and asking does not change it.
+#[test]
+fn each_bay_disk_answers_check_power_mode_without_changing_state() {
+    let guest = require_guest();
+    let root = Root::system();
+    let ctl = SataController::at(&root, guest.ahci_pci_address().unwrap()).unwrap();
+    for bay in ctl.bays().unwrap() {
+        let n = bay.number();
+        let disk = bay.open_ata().unwrap().unwrap_or_else(|| panic!("bay {n} has no disk"));
+        let first = disk.power_mode().unwrap();
+        assert_eq!(first, PowerMode::Active, "bay {n}");
+        assert!(!first.is_spun_down());
+        assert_eq!(disk.power_mode().unwrap(), first, "bay {n}: asking again");
+        let out = std::process::Command::new("smartctl")
+            .args(["-n", "standby", "-i"])
+            .arg(disk.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Power mode is:    ACTIVE or IDLE"), "bay {n}: {text}");
+    }
 }

@@ -16,6 +16,7 @@
 #![cfg(any(helios64_vm_build, clippy))]
 
 mod common;
+mod fand;
 mod hal_bay;
 mod hal_board;
 mod hal_gpio;

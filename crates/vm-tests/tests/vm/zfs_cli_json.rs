@@ -76,11 +76,11 @@ fn real_outputs_parse() {
     run_ok("zfs", &["set", "compression=lz4", "helios64:role=fixture", &healthy.ds("data")]);
     let data = healthy.ds("data");
     let props = BTreeMap::from([("helios64:policy".to_owned(), "daily".to_owned())]);
-    native().snapshot(&[&format!("{data}@a")], &props).unwrap();
-    native().snapshot(&[&format!("{data}@b")], &BTreeMap::new()).unwrap();
-    native()
-        .hold(&[Hold::new(format!("{data}@a"), "keep"), Hold::new(format!("{data}@a"), "backup")])
-        .unwrap();
+    let (a, b) = (healthy.snapshot("data", "a"), healthy.snapshot("data", "b"));
+    native().snapshot(std::slice::from_ref(&a), &props).unwrap();
+    native().snapshot(&[b], &BTreeMap::new()).unwrap();
+    let hold = |tag: &str| Hold::new(a.clone(), tag.parse().unwrap());
+    native().hold(&[hold("keep"), hold("backup")]).unwrap();
 
     out.push(status("zpool-status-healthy.json", &healthy.name));
     let strings =
@@ -133,9 +133,9 @@ fn real_outputs_parse() {
     scr.filesystem("fs");
     scr.fill("fs", 8);
     let frozen = ScanSuspended::new();
-    Cli::new().scrub(&scr.name, ScrubAction::Start).unwrap();
+    Cli::new().scrub(&scr.pool(), ScrubAction::Start).unwrap();
     out.push(status("zpool-status-scrubbing.json", &scr.name));
-    Cli::new().scrub(&scr.name, ScrubAction::Pause).unwrap();
+    Cli::new().scrub(&scr.pool(), ScrubAction::Pause).unwrap();
     out.push(status("zpool-status-paused.json", &scr.name));
     drop(frozen);
 

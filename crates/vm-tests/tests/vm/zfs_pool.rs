@@ -4,7 +4,7 @@
 use std::fs::{self, File};
 use std::path::PathBuf;
 
-use helios64_zfs::{Cli, Native, PoolStatus, Vdev, Zfs};
+use helios64_zfs::{Cli, DatasetName, Native, PoolName, PoolStatus, SnapshotName, Vdev, Zfs};
 use vm_env::Guest;
 
 use crate::common::{run, run_ok};
@@ -70,6 +70,21 @@ impl TestPool {
     /// `pool/rel`.
     pub(crate) fn ds(&self, rel: &str) -> String {
         if rel.is_empty() { self.name.clone() } else { format!("{}/{rel}", self.name) }
+    }
+
+    /// The pool's name, typed.
+    pub(crate) fn pool(&self) -> PoolName {
+        self.name.parse().unwrap()
+    }
+
+    /// `pool/rel`, typed.
+    pub(crate) fn dataset(&self, rel: &str) -> DatasetName {
+        self.ds(rel).parse().unwrap()
+    }
+
+    /// `pool/rel@snap`, typed.
+    pub(crate) fn snapshot(&self, rel: &str, snap: &str) -> SnapshotName {
+        self.dataset(rel).snapshot(snap).unwrap()
     }
 
     /// Creates `pool/rel`, mounted under [`TestPool::mnt`]; returns its
@@ -180,7 +195,7 @@ pub(crate) fn comparable(mut s: PoolStatus) -> PoolStatus {
 /// has JSON (OpenZFS 2.3+). A pool that just finished a scrub or a write
 /// still syncs for a moment (space and txg move), so the comparison is made
 /// only when two native reads around the CLI read agree.
-pub(crate) fn assert_same_status(pool: &str) -> PoolStatus {
+pub(crate) fn assert_same_status(pool: &PoolName) -> PoolStatus {
     let zfs = native();
     if !cli_has_json() {
         return zfs.status(pool).unwrap();

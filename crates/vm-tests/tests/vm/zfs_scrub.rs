@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use helios64_zfs::{ErrorKind, EventsFrom, ScanFunction, ScanState, ScrubAction, Zfs};
+use helios64_zfs::{ErrorKind, EventsFrom, PoolName, ScanFunction, ScanState, ScrubAction, Zfs};
 use vm_env::require_guest;
 
 use crate::zfs_pool::{ScanSuspended, TestPool, assert_same_status, backends, native};
 
-fn scan_of(zfs: &dyn Zfs, pool: &str) -> helios64_zfs::ScanStats {
+fn scan_of(zfs: &dyn Zfs, pool: &PoolName) -> helios64_zfs::ScanStats {
     zfs.status(pool).unwrap().scan.unwrap_or_else(|| panic!("{pool} has no scan stats"))
 }
 
@@ -19,7 +19,7 @@ fn scrub_start_pause_resume_wait_in_both_backends() {
         let pool = TestPool::create(&guest, &format!("zsc{backend}"), &["mirror", "F", "F"]);
         pool.filesystem("fs");
         pool.fill("fs", 16);
-        let p = pool.name.as_str();
+        let p = &pool.pool();
 
         // Nothing to pause or cancel yet.
         zfs.scrub(p, ScrubAction::Pause).unwrap();
@@ -74,9 +74,9 @@ fn cancel_stops_a_running_scrub() {
         pool.filesystem("fs");
         pool.fill("fs", 8);
         let _frozen = ScanSuspended::new();
-        zfs.scrub(&pool.name, ScrubAction::Start).unwrap();
-        zfs.scrub(&pool.name, ScrubAction::Cancel).unwrap();
-        assert_eq!(scan_of(zfs.as_ref(), &pool.name).state, ScanState::Canceled, "{backend}");
+        zfs.scrub(&pool.pool(), ScrubAction::Start).unwrap();
+        zfs.scrub(&pool.pool(), ScrubAction::Cancel).unwrap();
+        assert_eq!(scan_of(zfs.as_ref(), &pool.pool()).state, ScanState::Canceled, "{backend}");
     }
 }
 
@@ -88,8 +88,8 @@ fn a_scrub_posts_start_and_finish_events() {
     pool.fill("fs", 4);
     let zfs = native();
     let mut events = zfs.events(EventsFrom::Now).unwrap();
-    zfs.scrub(&pool.name, ScrubAction::Start).unwrap();
-    zfs.wait_scrub(&pool.name).unwrap();
+    zfs.scrub(&pool.pool(), ScrubAction::Start).unwrap();
+    zfs.wait_scrub(&pool.pool()).unwrap();
 
     // The finish event is posted when the scrub's last txg syncs; poll
     // without blocking so a missing event fails the test instead of hanging.

@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use helios64_zfs::{ErrorKind, Hold, PropertySource, Zfs};
+use helios64_zfs::{DatasetName, ErrorKind, Hold, PropertySource, SnapshotName, Zfs};
 use vm_env::require_guest;
 
 use crate::zfs_pool::{TestPool, backends};
 
-fn names(zfs: &dyn Zfs, ds: &str) -> Vec<String> {
-    zfs.snapshots(ds).unwrap().into_iter().map(|s| s.name).collect()
+fn names(zfs: &dyn Zfs, ds: &DatasetName) -> Vec<String> {
+    zfs.snapshots(ds).unwrap().into_iter().map(|s| s.name.into_string()).collect()
 }
 
 #[test]
@@ -18,12 +18,11 @@ fn atomic_multi_dataset_snapshot_with_user_properties() {
         let pool = TestPool::create(&guest, &format!("zsn{backend}"), &["F"]);
         pool.filesystem("a");
         pool.filesystem("b");
-        let (a, b) = (pool.ds("a"), pool.ds("b"));
+        let (a, b) = (pool.dataset("a"), pool.dataset("b"));
         let props = BTreeMap::from([("helios64:policy".to_owned(), "daily".to_owned())]);
-        let s1 = [format!("{a}@s1"), format!("{b}@s1")];
-        let s1: Vec<&str> = s1.iter().map(String::as_str).collect();
+        let s1 = [a.snapshot("s1").unwrap(), b.snapshot("s1").unwrap()];
         zfs.snapshot(&s1, &props).unwrap();
-        zfs.snapshot(&[&format!("{a}@s2")], &BTreeMap::new()).unwrap();
+        zfs.snapshot(&[a.snapshot("s2").unwrap()], &BTreeMap::new()).unwrap();
 
         assert_eq!(names(zfs.as_ref(), &a), [format!("{a}@s1"), format!("{a}@s2")], "{backend}");
         assert_eq!(names(zfs.as_ref(), &b), [format!("{b}@s1")], "{backend}");
@@ -33,13 +32,14 @@ fn atomic_multi_dataset_snapshot_with_user_properties() {
         assert_eq!(snaps[0].userrefs, 0);
         // Both snapshots of s1 are from one transaction group: atomic.
         assert_eq!(snaps[0].createtxg, zfs.snapshots(&b).unwrap()[0].createtxg, "{backend}");
-        let p = zfs.properties(&format!("{b}@s1")).unwrap();
+        let p = zfs.properties(&b.snapshot("s1").unwrap().into()).unwrap();
         assert_eq!(p["helios64:policy"].value, "daily", "{backend}");
         assert_eq!(p["helios64:policy"].source, PropertySource::Local, "{backend}");
 
         // All or nothing: one existing name fails the whole call.
-        let err =
-            zfs.snapshot(&[&format!("{a}@s3"), &format!("{b}@s1")], &BTreeMap::new()).unwrap_err();
+        let err = zfs
+            .snapshot(&[a.snapshot("s3").unwrap(), b.snapshot("s1").unwrap()], &BTreeMap::new())
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Exists, "{backend}: {err:?}");
         assert_eq!(names(zfs.as_ref(), &a).len(), 2, "{backend}: {a}@s3 must not exist");
         if backend == "native" {
@@ -55,56 +55,75 @@ fn holds_protect_snapshots_from_destruction() {
     for (backend, zfs) in backends() {
         let pool = TestPool::create(&guest, &format!("zhd{backend}"), &["F"]);
         pool.filesystem("fs");
-        let ds = pool.ds("fs");
-        let (s1, s2) = (format!("{ds}@s1"), format!("{ds}@s2"));
-        zfs.snapshot(&[&s1], &BTreeMap::new()).unwrap();
-        zfs.snapshot(&[&s2], &BTreeMap::new()).unwrap();
+        let ds = pool.dataset("fs");
+        let (s1, s2) = (pool.snapshot("fs", "s1"), pool.snapshot("fs", "s2"));
+        zfs.snapshot(std::slice::from_ref(&s1), &BTreeMap::new()).unwrap();
+        zfs.snapshot(std::slice::from_ref(&s2), &BTreeMap::new()).unwrap();
+        let hold = |s: &SnapshotName, tag: &str| Hold::new(s.clone(), tag.parse().unwrap());
 
-        zfs.hold(&[Hold::new(&s1, "keep"), Hold::new(&s1, "backup"), Hold::new(&s2, "keep")])
-            .unwrap();
+        zfs.hold(&[hold(&s1, "keep"), hold(&s1, "backup"), hold(&s2, "keep")]).unwrap();
         let holds = zfs.holds(&s1).unwrap();
         assert_eq!(holds.keys().collect::<Vec<_>>(), ["backup", "keep"], "{backend}");
         assert!(holds.values().all(|t| *t > 1_600_000_000), "{backend}: {holds:?}");
         assert_eq!(zfs.snapshots(&ds).unwrap()[0].userrefs, 2, "{backend}");
-        let dup = zfs.hold(&[Hold::new(&s1, "keep")]).unwrap_err();
+        let dup = zfs.hold(&[hold(&s1, "keep")]).unwrap_err();
         assert_eq!(dup.kind(), ErrorKind::Exists, "{backend}: {dup:?}");
 
         // The contract this crate exists for: a held snapshot is Busy.
-        let err = zfs.destroy_snapshots(&[&s1], false).unwrap_err();
+        let err = zfs.destroy_snapshots(std::slice::from_ref(&s1), false).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Busy, "{backend}: {err:?}");
         assert_eq!(names(zfs.as_ref(), &ds).len(), 2, "{backend}: nothing destroyed");
 
         // Deferred: marked, destroyed when the last hold goes.
-        zfs.destroy_snapshots(&[&s1], true).unwrap();
-        assert!(names(zfs.as_ref(), &ds).contains(&s1), "{backend}");
-        zfs.release(&[Hold::new(&s1, "keep")]).unwrap();
-        assert!(names(zfs.as_ref(), &ds).contains(&s1), "{backend}");
-        zfs.release(&[Hold::new(&s1, "backup")]).unwrap();
-        assert!(!names(zfs.as_ref(), &ds).contains(&s1), "{backend}: deferred destroy happened");
+        zfs.destroy_snapshots(std::slice::from_ref(&s1), true).unwrap();
+        assert!(names(zfs.as_ref(), &ds).contains(&s1.to_string()), "{backend}");
+        zfs.release(&[hold(&s1, "keep")]).unwrap();
+        assert!(names(zfs.as_ref(), &ds).contains(&s1.to_string()), "{backend}");
+        zfs.release(&[hold(&s1, "backup")]).unwrap();
+        assert!(
+            !names(zfs.as_ref(), &ds).contains(&s1.to_string()),
+            "{backend}: deferred destroy happened"
+        );
 
-        let missing_tag = zfs.release(&[Hold::new(&s2, "nope")]).unwrap_err();
+        let missing_tag = zfs.release(&[hold(&s2, "nope")]).unwrap_err();
         assert_eq!(missing_tag.kind(), ErrorKind::NotFound, "{backend}: {missing_tag:?}");
-        let missing_snap = zfs.hold(&[Hold::new(format!("{ds}@gone"), "keep")]).unwrap_err();
+        let gone = pool.snapshot("fs", "gone");
+        let missing_snap = zfs.hold(&[hold(&gone, "keep")]).unwrap_err();
         assert_eq!(missing_snap.kind(), ErrorKind::NotFound, "{backend}: {missing_snap:?}");
+        // A missing snapshot under one tag does not stop the other tags.
+        let err = zfs.hold(&[hold(&gone, "a"), hold(&s2, "b")]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{backend}: {err:?}");
+        assert!(zfs.holds(&s2).unwrap().contains_key("b"), "{backend}: the other tag was held");
+        zfs.release(&[hold(&s2, "b")]).unwrap();
 
-        zfs.release(&[Hold::new(&s2, "keep")]).unwrap();
+        // A tag that looks like an option is a tag (the CLI passes it after --).
+        zfs.hold(&[hold(&s2, "-r")]).unwrap();
+        assert!(zfs.holds(&s2).unwrap().contains_key("-r"), "{backend}");
+        zfs.release(&[hold(&s2, "-r")]).unwrap();
+
+        zfs.release(&[hold(&s2, "keep")]).unwrap();
         // Missing snapshots are ignored by destroy.
-        zfs.destroy_snapshots(&[&s2, &format!("{ds}@gone")], false).unwrap();
+        zfs.destroy_snapshots(&[s2.clone(), gone], false).unwrap();
         assert!(names(zfs.as_ref(), &ds).is_empty(), "{backend}");
     }
 }
 
 #[test]
-fn invalid_names_are_refused_before_the_kernel_sees_them() {
-    require_guest();
+fn invalid_names_and_properties_are_refused_before_the_kernel_sees_them() {
+    let guest = require_guest();
+    // Names are checked once, when typed: neither backend ever sees these.
+    let e = "pool/fs@bad*name".parse::<SnapshotName>().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let long = format!("pool/fs@{}", "x".repeat(300));
+    assert_eq!(long.parse::<SnapshotName>().unwrap_err().kind(), ErrorKind::NameTooLong);
     for (backend, zfs) in backends() {
-        let e = zfs.snapshot(&["pool/fs@bad*name"], &BTreeMap::new()).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{backend}");
-        let long = format!("pool/fs@{}", "x".repeat(300));
-        assert_eq!(
-            zfs.destroy_snapshots(&[&long], false).unwrap_err().kind(),
-            ErrorKind::NameTooLong,
-            "{backend}"
-        );
+        let pool = TestPool::create(&guest, &format!("zin{backend}"), &["F"]);
+        pool.filesystem("fs");
+        let s = pool.snapshot("fs", "s");
+        // `=` in a user property name would move `zfs snapshot -o`'s split.
+        let props = BTreeMap::from([("helios64:a=b".to_owned(), "c".to_owned())]);
+        let e = zfs.snapshot(std::slice::from_ref(&s), &props).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{backend}: {e:?}");
+        assert!(names(zfs.as_ref(), &pool.dataset("fs")).is_empty(), "{backend}");
     }
 }

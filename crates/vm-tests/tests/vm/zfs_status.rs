@@ -34,7 +34,7 @@ fn healthy_pool_with_every_vdev_class() {
         "zst",
         &["mirror", "F", "F", "raidz", "F", "F", "F", "log", "F", "cache", "F", "spare", "F"],
     );
-    let s = assert_same_status(&pool.name);
+    let s = assert_same_status(&pool.pool());
     assert_eq!(s.health, Health::Online);
     assert_eq!(s.state, Some(PoolState::Active));
     assert_eq!(s.msgid, None);
@@ -72,7 +72,7 @@ fn checksum_errors_from_a_corrupted_file_vdev() {
     );
     run_ok("zpool", &["scrub", "-w", &pool.name]);
 
-    let s = assert_same_status(&pool.name);
+    let s = assert_same_status(&pool.pool());
     assert_eq!(s.health, Health::Online, "the mirror repaired the damage");
     assert_eq!(s.msgid.as_deref(), Some("ZFS-8000-9P"));
     let leaves = s.root.leaves();
@@ -93,7 +93,7 @@ fn a_faulted_vdev_degrades_the_pool() {
     // `zpool offline -f` faults the device (aux EXTERNAL), as the fault
     // management agent would after too many errors.
     run_ok("zpool", &["offline", "-f", &pool.name, &victim]);
-    let s = assert_same_status(&pool.name);
+    let s = assert_same_status(&pool.pool());
     assert_eq!(s.health, Health::Degraded);
     assert_eq!(s.root.children[0].health(), Health::Degraded);
     let leaf = &s.root.leaves()[1];
@@ -101,7 +101,7 @@ fn a_faulted_vdev_degrades_the_pool() {
     assert_eq!((leaf.state, leaf.aux), (VdevState::Faulted, Some(VdevAux::External)));
     assert_eq!(leaf.health(), Health::Faulted);
     run_ok("zpool", &["clear", &pool.name, &victim]);
-    assert_eq!(assert_same_status(&pool.name).health, Health::Online);
+    assert_eq!(assert_same_status(&pool.pool()).health, Health::Online);
 }
 
 #[test]
@@ -132,9 +132,9 @@ fn datasets_and_properties_match() {
 
     let zfs_native = native();
     let cli = cli_has_json().then(Cli::new);
-    let kids = zfs_native.datasets(&pool.name).unwrap();
+    let kids = zfs_native.datasets(&pool.dataset("")).unwrap();
     if let Some(cli) = &cli {
-        assert_eq!(kids, cli.datasets(&pool.name).unwrap());
+        assert_eq!(kids, cli.datasets(&pool.dataset("")).unwrap());
     }
     let names: Vec<(&str, DatasetKind)> = kids.iter().map(|d| (d.name.as_str(), d.kind)).collect();
     let (a, c, vol) = (pool.ds("a"), pool.ds("c"), pool.ds("vol"));
@@ -150,7 +150,8 @@ fn datasets_and_properties_match() {
     for ds in
         [pool.ds(""), pool.ds("a"), pool.ds("a/b"), pool.ds("vol"), format!("{}@s", pool.ds("a/b"))]
     {
-        let n = zfs_native.properties(&ds).unwrap();
+        let name = ds.parse().unwrap();
+        let n = zfs_native.properties(&name).unwrap();
         assert!(
             n["type"].value == "filesystem"
                 || n["type"].value == "volume"
@@ -158,7 +159,7 @@ fn datasets_and_properties_match() {
             "{ds}"
         );
         let Some(cli) = &cli else { continue };
-        let c = cli.properties(&ds).unwrap();
+        let c = cli.properties(&name).unwrap();
         let only_native: Vec<&String> = n.keys().filter(|k| !c.contains_key(*k)).collect();
         let only_cli: Vec<&String> = c.keys().filter(|k| !n.contains_key(*k)).collect();
         assert!(
@@ -169,7 +170,7 @@ fn datasets_and_properties_match() {
             assert_eq!(Some(v), c.get(k), "{ds} property {k}");
         }
     }
-    let b = zfs_native.properties(&pool.ds("a/b")).unwrap();
+    let b = zfs_native.properties(&pool.dataset("a/b").into()).unwrap();
     assert_eq!(b["compression"].value, "lz4");
     assert_eq!(b["compression"].source, PropertySource::Inherited { from: pool.ds("a") });
     assert_eq!(b["helios64:role"].value, "test");
@@ -180,10 +181,10 @@ fn datasets_and_properties_match() {
 fn cli_backend_follows_the_installed_zfs() {
     let guest = require_guest();
     let pool = TestPool::create(&guest, "zclj", &["F"]);
-    match Cli::new().status(&pool.name) {
+    match Cli::new().status(&pool.pool()) {
         Ok(s) => {
             assert!(cli_has_json(), "the CLI parsed JSON from a release without it");
-            assert_eq!(s.guid, native().status(&pool.name).unwrap().guid);
+            assert_eq!(s.guid, native().status(&pool.pool()).unwrap().guid);
         }
         Err(e) => {
             // OpenZFS before 2.3 rejects -j: a command error with zpool's
@@ -198,14 +199,15 @@ fn cli_backend_follows_the_installed_zfs() {
 fn missing_things_are_not_found_in_both_backends() {
     require_guest();
     for (name, zfs) in backends() {
-        assert_eq!(zfs.status("nosuchpool").unwrap_err().kind(), ErrorKind::NotFound, "{name}");
+        let pool = "nosuchpool".parse().unwrap();
+        assert_eq!(zfs.status(&pool).unwrap_err().kind(), ErrorKind::NotFound, "{name}");
         assert_eq!(
-            zfs.snapshots("nosuchpool/fs").unwrap_err().kind(),
+            zfs.snapshots(&"nosuchpool/fs".parse().unwrap()).unwrap_err().kind(),
             ErrorKind::NotFound,
             "{name}"
         );
         assert_eq!(
-            zfs.properties("nosuchpool/fs").unwrap_err().kind(),
+            zfs.properties(&"nosuchpool/fs".parse().unwrap()).unwrap_err().kind(),
             ErrorKind::NotFound,
             "{name}"
         );
@@ -216,14 +218,15 @@ const UNPRIV_POOL: &str = "HELIOS64_ZFS_UNPRIVILEGED_POOL";
 
 /// Run as `nobody` (by the test itself, see below): status must work, a
 /// scrub must be refused with PermissionDenied.
-fn unprivileged_worker(pool: &str) {
+fn unprivileged_worker(name: &str) {
+    let pool = &name.parse().unwrap();
     // SAFETY: plain syscall.
     assert_ne!(unsafe { libc::geteuid() }, 0, "the worker must not run as root");
     let zfs = native();
     let s = zfs.status(pool).unwrap();
     assert_eq!(s.health, Health::Online);
     assert_eq!(s.root.leaves().len(), 2);
-    assert!(zfs.pools().unwrap().iter().any(|p| p.name == pool));
+    assert!(zfs.pools().unwrap().iter().any(|p| p.name == *pool));
     let err = zfs.scrub(pool, ScrubAction::Start).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err:?}");
     println!("UNPRIVILEGED-OK {}", s.guid);

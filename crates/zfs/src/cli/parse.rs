@@ -18,6 +18,7 @@ use crate::model::{
     PropertySource, ScanFunction, ScanState, ScanStats, Snapshot, Vdev, VdevAux, VdevErrors,
     VdevSpace, VdevState,
 };
+use crate::names::reported;
 
 /// A JSON object read as an ordered list of entries.
 #[derive(Debug)]
@@ -329,7 +330,7 @@ pub fn parse_status(text: &str, pool: &str) -> Result<PoolStatus> {
         _ => return Err(ZfsError::malformed(STATUS, pool, "expected exactly one root vdev")),
     };
     Ok(PoolStatus {
-        name: p.name.clone(),
+        name: reported(STATUS, pool, p.name.clone())?,
         guid: p.pool_guid.get("pool_guid", pool)?,
         txg: p.txg.get("txg", pool)?,
         health,
@@ -437,7 +438,7 @@ pub fn parse_pool_list(text: &str) -> Result<Vec<PoolSummary>> {
             None => prop(&p.properties, "guid", WHAT, name)?.get("guid", name)?,
         };
         out.push(PoolSummary {
-            name: p.name.clone(),
+            name: reported(WHAT, name, p.name.clone())?,
             guid,
             health: Health::from_name(&health_text).ok_or_else(|| {
                 ZfsError::malformed(WHAT, name, format!("unknown health {health_text:?}"))
@@ -479,7 +480,7 @@ pub fn parse_snapshots(text: &str, dataset: &str) -> Result<Vec<Snapshot>> {
         }
         let n = |name: &str| prop(&d.properties, name, WHAT, &d.name)?.get(name, &d.name);
         out.push(Snapshot {
-            name: d.name.clone(),
+            name: reported(WHAT, dataset, d.name.clone())?,
             createtxg: n("createtxg")?,
             creation: n("creation")?,
             used: n("used")?,
@@ -512,7 +513,7 @@ pub fn parse_children(text: &str, parent: &str) -> Result<Vec<Dataset>> {
                 ));
             }
         };
-        out.push(Dataset { name: d.name.clone(), kind });
+        out.push(Dataset { name: reported(WHAT, parent, d.name.clone())?, kind });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)

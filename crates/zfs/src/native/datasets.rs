@@ -10,6 +10,7 @@ use super::libzfs::{Callback, Dataset, Libzfs};
 use crate::error::{Call, Result, ZfsError};
 use crate::ffi;
 use crate::model::{DatasetKind, Properties, Property, PropertySource, Snapshot};
+use crate::names;
 use crate::nvlist::NvListRef;
 
 type DatasetFn<'f> = dyn FnMut(Dataset) -> Result<()> + 'f;
@@ -77,7 +78,7 @@ pub(crate) fn snapshots(lib: &mut Libzfs, dataset: &str) -> Result<Vec<Snapshot>
     let mut out = Vec::new();
     iterate(lib, &parent, Children::Snapshots, |snap| {
         out.push(Snapshot {
-            name: snap.name(),
+            name: names::reported("snapshot name", dataset, snap.name())?,
             createtxg: snap.prop_u64(zc::ZFS_PROP_CREATETXG),
             creation: snap.prop_u64(zc::ZFS_PROP_CREATION),
             used: snap.prop_u64(zc::ZFS_PROP_USED),
@@ -98,7 +99,8 @@ pub(crate) fn children(lib: &mut Libzfs, parent: &str) -> Result<Vec<crate::mode
             zc::ZFS_TYPE_VOLUME => DatasetKind::Volume,
             _ => DatasetKind::Filesystem,
         };
-        out.push(crate::model::Dataset { name: child.name(), kind });
+        let name = names::reported("dataset name", parent, child.name())?;
+        out.push(crate::model::Dataset { name, kind });
         Ok(())
     })?;
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -149,8 +151,9 @@ pub(crate) fn properties(lib: &mut Libzfs, dataset: &str) -> Result<Properties> 
             // Not applicable to this dataset; `zfs get all` skips it too.
             continue;
         }
-        // SAFETY: static property name.
-        let Some(name) = ffi::string(unsafe { sys::zfs_prop_to_name(prop) }) else { continue };
+        // SAFETY: zfs_prop_to_name returns a static, NUL-terminated name (or
+        // null for an unknown property).
+        let Some(name) = (unsafe { ffi::string(sys::zfs_prop_to_name(prop)) }) else { continue };
         let source = match src {
             zc::ZPROP_SRC_NONE => PropertySource::None,
             zc::ZPROP_SRC_DEFAULT => PropertySource::Default,
@@ -158,7 +161,10 @@ pub(crate) fn properties(lib: &mut Libzfs, dataset: &str) -> Result<Properties> 
             zc::ZPROP_SRC_TEMPORARY => PropertySource::Temporary,
             zc::ZPROP_SRC_RECEIVED => PropertySource::Received,
             zc::ZPROP_SRC_INHERITED => {
-                PropertySource::Inherited { from: ffi::string(source.as_ptr()).unwrap_or_default() }
+                // SAFETY: zfs_prop_get NUL-terminated the buffer it was given
+                // with its length (and it was NUL-initialized above).
+                let from = unsafe { ffi::string(source.as_ptr()) }.unwrap_or_default();
+                PropertySource::Inherited { from }
             }
             other => {
                 return Err(ZfsError::malformed(
@@ -168,10 +174,9 @@ pub(crate) fn properties(lib: &mut Libzfs, dataset: &str) -> Result<Properties> 
                 ));
             }
         };
-        out.insert(
-            name,
-            Property { value: ffi::string(value.as_ptr()).unwrap_or_default(), source },
-        );
+        // SAFETY: as for `source`: a NUL-terminated buffer of ours.
+        let text = unsafe { ffi::string(value.as_ptr()) }.unwrap_or_default();
+        out.insert(name, Property { value: text, source });
     }
 
     // SAFETY: valid handle; the list is owned by the handle.

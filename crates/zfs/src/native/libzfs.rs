@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 use libzfs_sys as sys;
 use zfs_core_sys as zc;
 
-use crate::error::{Call, LibzfsError, Result, ZfsError};
+use crate::error::{Call, ErrorKind, LibzfsError, Result, ZfsError};
 use crate::ffi;
 use crate::lzc::{ZFS_DEV, require_module};
 use crate::nvlist::NvListRef;
@@ -173,10 +173,35 @@ fn c_name(name: &str) -> Result<CString> {
 fn error_of(hdl: *mut sys::libzfs_handle_t, call: Call, target: impl Into<String>) -> ZfsError {
     // SAFETY: valid handle (every caller holds the Libzfs it came from).
     let code = unsafe { sys::libzfs_errno(hdl) };
-    // SAFETY: as above; returns a static or handle-owned string, copied.
+    // SAFETY: as above; returns a static or handle-owned NUL-terminated
+    // string, copied before the handle is used again.
     let description =
-        ffi::string(unsafe { sys::libzfs_error_description(hdl) }).unwrap_or_default();
-    ZfsError::Libzfs { call, target: target.into(), error: LibzfsError { code, description } }
+        unsafe { ffi::string(sys::libzfs_error_description(hdl)) }.unwrap_or_default();
+    let kind = kind_of(code);
+    ZfsError::Libzfs { call, target: target.into(), error: LibzfsError { code, description, kind } }
+}
+
+/// Classifies a libzfs `EZFS_*` code, with the values of the compiled
+/// headers (the model cannot: it is built without them).
+pub(crate) fn kind_of(code: i32) -> ErrorKind {
+    let Ok(code) = sys::zfs_error::try_from(code) else {
+        return ErrorKind::Other;
+    };
+    match code {
+        sys::EZFS_NOENT => ErrorKind::NotFound,
+        sys::EZFS_EXISTS => ErrorKind::Exists,
+        sys::EZFS_BUSY | sys::EZFS_SCRUBBING | sys::EZFS_RESILVERING | sys::EZFS_SCRUB_PAUSED => {
+            ErrorKind::Busy
+        }
+        sys::EZFS_NO_SCRUB => ErrorKind::NotFound,
+        sys::EZFS_PERM => ErrorKind::PermissionDenied,
+        sys::EZFS_NOSPC => ErrorKind::NoSpace,
+        sys::EZFS_NAMETOOLONG => ErrorKind::NameTooLong,
+        sys::EZFS_INVALIDNAME | sys::EZFS_BADPROP | sys::EZFS_BADTYPE => ErrorKind::InvalidInput,
+        sys::EZFS_IOC_NOTSUPPORTED => ErrorKind::UnsupportedByModule,
+        sys::EZFS_NOTSUP | sys::EZFS_BADVERSION => ErrorKind::Unsupported,
+        _ => ErrorKind::Other,
+    }
 }
 
 /// An open pool handle (`zpool_handle_t`), closed on drop. It borrows the
@@ -206,8 +231,8 @@ impl Pool<'_> {
     }
 
     pub(crate) fn name(&self) -> String {
-        // SAFETY: valid handle; the name is stored in it.
-        ffi::string(unsafe { sys::zpool_get_name(self.raw()) }).unwrap_or_default()
+        // SAFETY: valid handle; the NUL-terminated name is stored in it.
+        unsafe { ffi::string(sys::zpool_get_name(self.raw())) }.unwrap_or_default()
     }
 
     /// The pool configuration, owned by the handle (`zpool_get_config`).
@@ -243,7 +268,8 @@ impl Pool<'_> {
         // (2.1) or `const char **` (2.2+). The message id is a static string.
         let status =
             unsafe { sys::zpool_get_status(self.raw(), (&raw mut msgid).cast(), &mut errata) };
-        (status, ffi::string(msgid))
+        // SAFETY: null or a static NUL-terminated message id.
+        (status, unsafe { ffi::string(msgid) })
     }
 
     /// The display name of a vdev, as `zpool status` prints it
@@ -253,7 +279,8 @@ impl Pool<'_> {
         // SAFETY: valid handles; the vdev list belongs to this pool's config;
         // the result is malloc'd and freed below.
         let p = unsafe { sys::zpool_vdev_name(self.hdl, self.raw(), vdev.as_ptr(), flags) };
-        let name = ffi::string(p).unwrap_or_default();
+        // SAFETY: null or the NUL-terminated string just allocated.
+        let name = unsafe { ffi::string(p) }.unwrap_or_default();
         // SAFETY: allocated by libzfs with malloc; freed once.
         unsafe { libc::free(p.cast()) };
         name
@@ -283,8 +310,8 @@ impl Dataset {
     }
 
     pub(crate) fn name(&self) -> String {
-        // SAFETY: valid handle.
-        ffi::string(unsafe { sys::zfs_get_name(self.raw()) }).unwrap_or_default()
+        // SAFETY: valid handle; the NUL-terminated name is stored in it.
+        unsafe { ffi::string(sys::zfs_get_name(self.raw())) }.unwrap_or_default()
     }
 
     pub(crate) fn kind(&self) -> zc::zfs_type_t {

@@ -5,21 +5,21 @@
 mod datasets;
 mod events;
 mod libzfs;
+#[cfg(test)]
+mod model_checks;
 mod stats;
 mod status;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use crate::backend::Zfs;
 use crate::error::{Result, ZfsError};
-use crate::lzc::{Lzc, ScanFunc, ScrubCommand, WaitActivity, describe};
-use crate::model::{
-    Dataset, Hold, Holds, PoolStatus, PoolSummary, Properties, ScrubAction, Snapshot,
-};
-use crate::names;
+use crate::lzc::{Lzc, RawHold, ScanFunc, ScrubCommand, WaitActivity};
+use crate::model::{Dataset, Holds, PoolStatus, PoolSummary, Properties, ScrubRequest, Snapshot};
+use crate::names::describe;
 use crate::nvlist::NvList;
 use crate::version::{self, KernelPolicy, Versions};
+use crate::{DatasetName, DatasetOrSnapshot, HoldTag, PoolName, SnapshotName, Zfs};
 
 pub use events::{Event, Events, EventsFrom, parse_event};
 use libzfs::Libzfs;
@@ -123,29 +123,16 @@ impl Native {
     }
 }
 
-fn by_tag(holds: &[Hold]) -> BTreeMap<&str, Vec<Hold>> {
-    let mut groups: BTreeMap<&str, Vec<Hold>> = BTreeMap::new();
-    for h in holds {
-        groups.entry(h.tag.as_str()).or_default().push(h.clone());
-    }
-    groups
-}
-
-fn check_holds(holds: &[Hold]) -> Result<()> {
-    for h in holds {
-        names::check_snapshot(&h.snapshot)?;
-        names::check_hold_tag(&h.tag)?;
-    }
-    Ok(())
+/// lzc's holds for one tag on several snapshots.
+fn raw_holds<'a>(tag: &'a HoldTag, snapshots: &[&'a SnapshotName]) -> Vec<RawHold<'a>> {
+    snapshots.iter().map(|s| RawHold::new(s.as_str(), tag.as_str())).collect()
 }
 
 /// Turns lzc's "skipped" items into a NotFound error.
 fn skipped_is_missing(call: crate::Call, skipped: Vec<crate::ItemError>) -> Result<()> {
-    if skipped.is_empty() {
-        return Ok(());
-    }
+    let Some(first) = skipped.first() else { return Ok(()) };
     let names: Vec<&str> = skipped.iter().map(|i| i.name.as_str()).collect();
-    Err(ZfsError::Errno { call, target: describe(&names), errno: skipped[0].errno, items: skipped })
+    Err(ZfsError::Errno { call, target: describe(&names), errno: first.errno, items: skipped })
 }
 
 impl Zfs for Native {
@@ -159,89 +146,67 @@ impl Zfs for Native {
         Ok(out)
     }
 
-    fn status(&self, pool: &str) -> Result<PoolStatus> {
-        names::check_pool(pool)?;
+    fn status(&self, pool: &PoolName) -> Result<PoolStatus> {
         let mut lib = self.lib();
-        let handle = lib.open_pool(pool)?;
+        let handle = lib.open_pool(pool.as_str())?;
         status::pool_status(&handle)
     }
 
-    fn scrub(&self, pool: &str, action: ScrubAction) -> Result<()> {
-        names::check_pool(pool)?;
-        match action {
-            ScrubAction::Start => self.scan(pool, ScanFunc::Scrub, ScrubCommand::Normal),
-            ScrubAction::Pause => self.scan(pool, ScanFunc::Scrub, ScrubCommand::Pause),
-            ScrubAction::Resume => {
-                let paused = self.status(pool)?.scan.is_some_and(|s| s.is_paused());
-                if !paused {
-                    return Err(ZfsError::ScrubNotPaused { pool: pool.to_owned() });
-                }
-                self.scan(pool, ScanFunc::Scrub, ScrubCommand::Normal)
-            }
-            ScrubAction::Cancel => self.scan(pool, ScanFunc::None, ScrubCommand::Normal),
-        }
+    fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()> {
+        let (func, cmd) = match request {
+            ScrubRequest::Pause => (ScanFunc::Scrub, ScrubCommand::Pause),
+            ScrubRequest::Cancel => (ScanFunc::None, ScrubCommand::Normal),
+            // POOL_SCRUB_NORMAL resumes a paused scrub, else starts one.
+            ScrubRequest::StartOrResume => (ScanFunc::Scrub, ScrubCommand::Normal),
+        };
+        self.scan(pool.as_str(), func, cmd)
     }
 
-    fn wait_scrub(&self, pool: &str) -> Result<()> {
-        names::check_pool(pool)?;
-        self.lzc.wait(pool, WaitActivity::Scrub).map(|_| ())
+    fn wait_scrub(&self, pool: &PoolName) -> Result<()> {
+        self.lzc.wait(pool.as_str(), WaitActivity::Scrub).map(|_| ())
     }
 
-    fn snapshot(&self, snapshots: &[&str], user_props: &BTreeMap<String, String>) -> Result<()> {
-        for s in snapshots {
-            names::check_snapshot(s)?;
-        }
+    fn create_snapshots(
+        &self,
+        snapshots: &[SnapshotName],
+        user_props: &BTreeMap<String, String>,
+    ) -> Result<()> {
         let mut props = NvList::new()?;
         for (k, v) in user_props {
             props.insert(k, v.as_str())?;
         }
-        self.lzc.snapshot(snapshots, Some(&props))
+        let names: Vec<&str> = snapshots.iter().map(SnapshotName::as_str).collect();
+        self.lzc.snapshot(&names, Some(&props))
     }
 
-    fn destroy_snapshots(&self, snapshots: &[&str], defer: bool) -> Result<()> {
-        for s in snapshots {
-            names::check_snapshot(s)?;
-        }
-        self.lzc.destroy_snaps(snapshots, defer)
+    fn destroy_snapshots(&self, snapshots: &[SnapshotName], defer: bool) -> Result<()> {
+        let names: Vec<&str> = snapshots.iter().map(SnapshotName::as_str).collect();
+        self.lzc.destroy_snaps(&names, defer)
     }
 
-    fn snapshots(&self, dataset: &str) -> Result<Vec<Snapshot>> {
-        names::check_dataset(dataset)?;
-        datasets::snapshots(&mut self.lib(), dataset)
+    fn snapshots(&self, dataset: &DatasetName) -> Result<Vec<Snapshot>> {
+        datasets::snapshots(&mut self.lib(), dataset.as_str())
     }
 
-    fn hold(&self, holds: &[Hold]) -> Result<()> {
-        check_holds(holds)?;
-        // lzc_hold takes one tag per snapshot per call.
-        let mut missing = Vec::new();
-        for group in by_tag(holds).values() {
-            missing.extend(self.lzc.hold(group, None)?);
-        }
+    fn hold_tag(&self, tag: &HoldTag, snapshots: &[&SnapshotName]) -> Result<()> {
+        let missing = self.lzc.hold(&raw_holds(tag, snapshots), None)?;
         skipped_is_missing(crate::Call::LzcHold, missing)
     }
 
-    fn release(&self, holds: &[Hold]) -> Result<()> {
-        check_holds(holds)?;
-        let skipped = self.lzc.release(holds)?;
+    fn release_tag(&self, tag: &HoldTag, snapshots: &[&SnapshotName]) -> Result<()> {
+        let skipped = self.lzc.release(&raw_holds(tag, snapshots))?;
         skipped_is_missing(crate::Call::LzcRelease, skipped)
     }
 
-    fn holds(&self, snapshot: &str) -> Result<Holds> {
-        names::check_snapshot(snapshot)?;
-        self.lzc.get_holds(snapshot)
+    fn holds(&self, snapshot: &SnapshotName) -> Result<Holds> {
+        self.lzc.get_holds(snapshot.as_str())
     }
 
-    fn datasets(&self, parent: &str) -> Result<Vec<Dataset>> {
-        names::check_dataset(parent)?;
-        datasets::children(&mut self.lib(), parent)
+    fn datasets(&self, parent: &DatasetName) -> Result<Vec<Dataset>> {
+        datasets::children(&mut self.lib(), parent.as_str())
     }
 
-    fn properties(&self, dataset: &str) -> Result<Properties> {
-        if dataset.contains('@') {
-            names::check_snapshot(dataset)?;
-        } else {
-            names::check_dataset(dataset)?;
-        }
-        datasets::properties(&mut self.lib(), dataset)
+    fn properties(&self, name: &DatasetOrSnapshot) -> Result<Properties> {
+        datasets::properties(&mut self.lib(), name.as_str())
     }
 }

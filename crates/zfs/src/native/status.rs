@@ -10,6 +10,7 @@ use super::libzfs::Pool;
 use super::stats;
 use crate::error::{Result, ZfsError};
 use crate::model::{Health, PoolSpace, PoolState, PoolStatus, PoolSummary, Vdev};
+use crate::names;
 use crate::nvlist::NvListRef;
 
 /// `ZFS_FRAG_INVALID`: fragmentation is unknown (shown as "-").
@@ -144,7 +145,7 @@ pub(crate) fn pool_status(pool: &Pool<'_>) -> Result<PoolStatus> {
         l2cache,
         spares,
         scan,
-        name,
+        name: names::reported("pool name", &name, name.clone())?,
     })
 }
 
@@ -160,6 +161,6 @@ pub(crate) fn pool_summary(pool: &Pool<'_>) -> Result<PoolSummary> {
         guid: config.u64("pool_guid")?.ok_or_else(|| missing("pool_guid", &name))?,
         health,
         space: space(pool),
-        name,
+        name: names::reported("pool name", &name, name.clone())?,
     })
 }

@@ -372,7 +372,9 @@ impl NvListRef {
         if rc != 0 {
             return Err(ZfsError::from_errno(Call::Nvlist, "pack", rc));
         }
-        let bytes = crate::ffi::slice(buf.cast::<u8>().cast_const(), len).to_vec();
+        // SAFETY: on success nvlist_pack returned a buffer of `len` bytes,
+        // copied here before it is freed.
+        let bytes = unsafe { crate::ffi::slice(buf.cast::<u8>().cast_const(), len) }.to_vec();
         // SAFETY: nvlist_pack allocated `buf` with the default allocator
         // (malloc); it is freed once.
         unsafe { libc::free(buf.cast()) };

@@ -194,7 +194,11 @@ macro_rules! array {
         // cast adapts to the const-ness of the prototype, which changed
         // between OpenZFS releases.
         let rc = unsafe { sys::$f($pair.as_ptr(), (&raw mut p).cast(), &mut n) };
-        check(rc, $pair).map(|()| $wrap(slice(p.cast_const(), n as usize)))
+        check(rc, $pair).map(|()| {
+            // SAFETY: on success `p` is null (empty) or points to `n`
+            // elements stored in the pair, alive as long as it is borrowed.
+            $wrap(unsafe { slice(p.cast_const(), n as usize) })
+        })
     }};
 }
 

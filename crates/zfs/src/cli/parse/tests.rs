@@ -223,13 +223,20 @@ fn snapshots_children_properties_holds() {
     assert_eq!(
         snaps[0],
         Snapshot {
-            name: "tank/fs@a".into(),
+            name: "tank/fs@a".parse().unwrap(),
             createtxg: 10,
             creation: 1_700_000_010,
             used: 4096,
             userrefs: 0
         }
     );
+
+    // A name that is not a valid snapshot name is ZFS's malformed output,
+    // not the caller's invalid input.
+    let bad = list.replace("tank/fs@b", "tank/fs@b%c");
+    let err = parse_snapshots(&bad, "tank/fs").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Malformed, "{err:?}");
+    assert!(err.to_string().contains("tank/fs@b%c"), "{err}");
 
     let children = r#"{"output_version": {"command": "zfs list", "vers_major": 0, "vers_minor": 1},
       "datasets": {
@@ -240,8 +247,8 @@ fn snapshots_children_properties_holds() {
     assert_eq!(
         kids,
         [
-            Dataset { name: "tank/a".into(), kind: DatasetKind::Filesystem },
-            Dataset { name: "tank/vol".into(), kind: DatasetKind::Volume },
+            Dataset { name: "tank/a".parse().unwrap(), kind: DatasetKind::Filesystem },
+            Dataset { name: "tank/vol".parse().unwrap(), kind: DatasetKind::Volume },
         ]
     );
 

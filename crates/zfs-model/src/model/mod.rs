@@ -7,6 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::error::Result;
+use crate::names::{DatasetName, HoldTag, PoolName, SnapshotName};
+
 mod states;
 
 pub use states::{Health, PoolState, ScanFunction, ScanState, VdevAux, VdevState};
@@ -32,7 +35,7 @@ pub struct PoolSpace {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolSummary {
     /// The pool's name.
-    pub name: String,
+    pub name: PoolName,
     /// The pool's GUID.
     pub guid: u64,
     /// The pool's health.
@@ -173,7 +176,7 @@ impl ScanStats {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolStatus {
     /// The pool's name.
-    pub name: String,
+    pub name: PoolName,
     /// The pool's GUID.
     pub guid: u64,
     /// The last synced transaction group.
@@ -233,11 +236,26 @@ pub enum ScrubAction {
     Cancel,
 }
 
+/// What a backend is asked to do with a scrub
+/// ([`Zfs::request_scrub`](crate::Zfs::request_scrub)): [`ScrubAction`]
+/// after the trait applied its rules. Exhaustive on purpose: a new request
+/// must be handled by every backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScrubRequest {
+    /// Start a scrub, or resume a paused one (`zpool scrub`,
+    /// `POOL_SCRUB_NORMAL`): `Busy` if one is running.
+    StartOrResume,
+    /// Pause the running scrub; nothing running is not an error.
+    Pause,
+    /// Cancel the scrub: `NotFound` if none runs.
+    Cancel,
+}
+
 /// A snapshot and the properties a retention policy needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     /// Full name, `pool/fs@snap`.
-    pub name: String,
+    pub name: SnapshotName,
     /// The transaction group that created it (orders snapshots exactly).
     pub createtxg: u64,
     /// Creation time, Unix seconds.
@@ -262,7 +280,7 @@ pub enum DatasetKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dataset {
     /// Full name.
-    pub name: String,
+    pub name: DatasetName,
     /// Filesystem or volume.
     pub kind: DatasetKind,
 }
@@ -302,19 +320,25 @@ pub struct Property {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hold {
     /// The snapshot, `pool/fs@snap`.
-    pub snapshot: String,
+    pub snapshot: SnapshotName,
     /// The tag.
-    pub tag: String,
+    pub tag: HoldTag,
 }
 
 impl Hold {
     /// A hold of `tag` on `snapshot`.
-    pub fn new(snapshot: impl Into<String>, tag: impl Into<String>) -> Hold {
-        Hold { snapshot: snapshot.into(), tag: tag.into() }
+    pub fn new(snapshot: SnapshotName, tag: HoldTag) -> Hold {
+        Hold { snapshot, tag }
+    }
+
+    /// A hold of `tag` on `snapshot`, both checked.
+    pub fn parse(snapshot: &str, tag: &str) -> Result<Hold> {
+        Ok(Hold { snapshot: snapshot.try_into()?, tag: tag.try_into()? })
     }
 }
 
-/// The holds on one snapshot: tag → creation time (Unix seconds).
+/// The holds on one snapshot: tag → creation time (Unix seconds). Tags are
+/// as ZFS reports them (including the prefixed tags of temporary holds).
 pub type Holds = BTreeMap<String, u64>;
 
 /// Properties of a dataset: name → value.

@@ -1,13 +1,28 @@
-//! ZFS name syntax, checked before a name reaches the kernel.
+//! ZFS name syntax, checked once, when a typed name is made.
 //!
-//! A port of OpenZFS `module/zcommon/zfs_namecheck.c` (`entity_namecheck`,
-//! `pool_namecheck`, `snapshot_namecheck`, `dataset_namecheck`): the same
-//! rules, so a name accepted here is one the kernel accepts, and a rejected
-//! name fails with a reason instead of a bare `EINVAL`.
+//! The rules are a port of OpenZFS `module/zcommon/zfs_namecheck.c`
+//! (`entity_namecheck`, `pool_namecheck`, `snapshot_namecheck`,
+//! `dataset_namecheck`, `bookmark_namecheck`, `zfs_component_namecheck`)
+//! and of `zfs_prop_user`, so a name accepted here is one the kernel
+//! accepts, and a rejected name fails with a reason instead of a bare
+//! `EINVAL`. Where this is stricter than the kernel, it refuses names that
+//! can never exist (see [`check_snapshot`]).
+//!
+//! The [`Zfs`](crate::Zfs) trait takes typed names ([`PoolName`],
+//! [`DatasetName`], [`SnapshotName`], [`BookmarkName`], [`HoldTag`]): each is
+//! checked in its `TryFrom<&str>`/`FromStr` (and when deserialized), so a
+//! backend never sees an unchecked name. None of them can start with `-`
+//! (the pool component must begin with a letter), so none can be mistaken
+//! for an option by `zpool`/`zfs`; hold tags can, and the CLI backend passes
+//! them after `--`.
 
 use std::fmt;
 
 use crate::error::{Result, ZfsError};
+
+mod typed;
+
+pub use typed::{BookmarkName, DatasetName, DatasetOrSnapshot, HoldTag, PoolName, SnapshotName};
 
 /// Names are shorter than this many bytes (`ZFS_MAX_DATASET_NAME_LEN`,
 /// which counts the terminating NUL).
@@ -15,6 +30,12 @@ pub const MAX_NAME_LEN: usize = 256;
 
 /// `zfs_max_dataset_nesting`'s default: deeper datasets are refused.
 pub const MAX_NESTING: usize = 50;
+
+/// User property names are shorter than this many bytes (`ZAP_MAXNAMELEN`).
+pub const MAX_USER_PROPERTY_NAME_LEN: usize = 256;
+
+/// User property values are shorter than this many bytes (`ZAP_MAXVALUELEN`).
+pub const MAX_USER_PROPERTY_VALUE_LEN: usize = 8192;
 
 /// What a name names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,8 +47,12 @@ pub enum NameKind {
     Dataset,
     /// A snapshot: `pool/a@snap`.
     Snapshot,
+    /// A bookmark: `pool/a#mark`.
+    Bookmark,
     /// A user hold tag.
     HoldTag,
+    /// A user property name: `module:name`.
+    UserProperty,
 }
 
 impl fmt::Display for NameKind {
@@ -36,7 +61,9 @@ impl fmt::Display for NameKind {
             NameKind::Pool => "pool",
             NameKind::Dataset => "dataset",
             NameKind::Snapshot => "snapshot",
+            NameKind::Bookmark => "bookmark",
             NameKind::HoldTag => "hold tag",
+            NameKind::UserProperty => "user property",
         })
     }
 }
@@ -63,8 +90,12 @@ pub enum NameError {
     MultipleDelimiters,
     /// A snapshot name without `@`.
     NoAt,
+    /// A bookmark name without `#`.
+    NoHash,
     /// A dataset name with `@` or `#`.
     UnexpectedDelimiter,
+    /// A user property name without `:`.
+    NoColon,
     /// A pool name that does not start with a letter.
     NoLetter,
     /// A pool name ZFS reserves (`mirror`, `raidz`, `draid`).
@@ -87,7 +118,9 @@ impl fmt::Display for NameError {
             NameError::ParentReference => f.write_str("component is '..'"),
             NameError::MultipleDelimiters => f.write_str("more than one '@' or '#'"),
             NameError::NoAt => f.write_str("missing '@'"),
+            NameError::NoHash => f.write_str("missing '#'"),
             NameError::UnexpectedDelimiter => f.write_str("'@' or '#' in a dataset name"),
+            NameError::NoColon => f.write_str("missing ':' (user properties are module:name)"),
             NameError::NoLetter => f.write_str("must begin with a letter"),
             NameError::Reserved => f.write_str("name is reserved"),
             NameError::TooDeep => write!(f, "nested deeper than {MAX_NESTING} levels"),
@@ -179,43 +212,74 @@ fn invalid(kind: NameKind, name: &str, reason: NameError) -> ZfsError {
     ZfsError::InvalidName { kind, name: name.to_owned(), reason }
 }
 
+/// `zfs_component_namecheck`: the short name of a snapshot or bookmark, which
+/// the kernel checks with `valid_char` alone. In particular `%` is refused,
+/// which `entity_namecheck` allows in dataset components: `zfs destroy`
+/// would read `fs@a%b` as the range of snapshots from `a` to `b`.
+fn short_name_rules(short: &str) -> std::result::Result<(), NameError> {
+    match short.chars().find(|&c| !valid_char(c)) {
+        Some(bad) => Err(NameError::InvalidChar(bad)),
+        None => Ok(()),
+    }
+}
+
 /// Checks a pool name.
 pub fn check_pool(name: &str) -> Result<()> {
     pool_rules(name).map_err(|r| invalid(NameKind::Pool, name, r))
 }
 
-/// Checks a filesystem or volume name (`pool/a/b`).
-pub fn check_dataset(name: &str) -> Result<()> {
-    let err = |r| invalid(NameKind::Dataset, name, r);
-    entity(name).map_err(err)?;
+fn dataset_rules(name: &str) -> std::result::Result<(), NameError> {
+    entity(name)?;
     if name.contains(['@', '#']) {
-        return Err(err(NameError::UnexpectedDelimiter));
+        return Err(NameError::UnexpectedDelimiter);
     }
-    pool_rules(pool_of(name)).map_err(err)
+    pool_rules(pool_of(name))
 }
 
-/// Checks a snapshot name (`pool/a@snap`).
+/// Checks a filesystem or volume name (`pool/a/b`).
+pub fn check_dataset(name: &str) -> Result<()> {
+    dataset_rules(name).map_err(|r| invalid(NameKind::Dataset, name, r))
+}
+
+/// The shape shared by snapshots (`delim` `@`) and bookmarks (`#`): an
+/// entity whose part before the delimiter is a dataset name and whose part
+/// after it is a short name.
+fn delimited_rules(
+    name: &str,
+    delim: char,
+    missing: NameError,
+) -> std::result::Result<(), NameError> {
+    // One delimiter at most (entity), so having this one means not the other.
+    entity(name)?;
+    let Some((dataset, short)) = name.split_once(delim) else { return Err(missing) };
+    // Stricter than `entity_namecheck`, which skips the `.`/`..` check for
+    // the component before the delimiter: `tank/.@s` names a snapshot of a
+    // dataset that cannot exist.
+    dataset_rules(dataset)?;
+    short_name_rules(short)
+}
+
+/// Checks a snapshot name (`pool/a@snap`): its dataset part must be a
+/// dataset name and its short name may not contain `%`.
 pub fn check_snapshot(name: &str) -> Result<()> {
-    let err = |r| invalid(NameKind::Snapshot, name, r);
-    entity(name).map_err(err)?;
-    if !name.contains('@') {
-        return Err(err(NameError::NoAt));
-    }
-    if name.contains('#') {
-        return Err(err(NameError::InvalidChar('#')));
-    }
-    pool_rules(pool_of(name)).map_err(err)
+    delimited_rules(name, '@', NameError::NoAt).map_err(|r| invalid(NameKind::Snapshot, name, r))
+}
+
+/// Checks a bookmark name (`pool/a#mark`), with the rules of
+/// [`check_snapshot`].
+pub fn check_bookmark(name: &str) -> Result<()> {
+    delimited_rules(name, '#', NameError::NoHash).map_err(|r| invalid(NameKind::Bookmark, name, r))
 }
 
 /// Checks a hold tag: a non-empty string without NUL, shorter than
-/// [`MAX_NAME_LEN`] bytes.
+/// [`MAX_NAME_LEN`] bytes. Anything else goes, including a leading `-`.
 ///
 /// The length rule is stricter than the kernel's on purpose: OpenZFS 2.1 to
 /// 2.4 (`dsl_dataset_user_hold_check`) accepts a tag of exactly 256 bytes
 /// for a permanent hold, then fails to store it and trips a `VERIFY` in
 /// `dsl_dataset_user_hold_sync_one_impl`, panicking the kernel module (seen
-/// in the test VM with 2.3.2). [`crate::lzc::Lzc::hold`] applies this check
-/// too.
+/// in the test VM with 2.3.2). `helios64_zfs::lzc::Lzc::hold` applies this
+/// check too.
 pub fn check_hold_tag(tag: &str) -> Result<()> {
     if tag.contains('\0') {
         return Err(invalid(NameKind::HoldTag, tag, NameError::Nul));
@@ -229,6 +293,58 @@ pub fn check_hold_tag(tag: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a user property (`module:name` = value) as the kernel's
+/// `zfs_check_userprops` does: the name is `zfs_prop_user` (lower-case
+/// letters, digits, `-_.:`, with at least one `:`) and shorter than
+/// [`MAX_USER_PROPERTY_NAME_LEN`]; the value has no NUL and is shorter than
+/// [`MAX_USER_PROPERTY_VALUE_LEN`]. Names cannot contain `=`, so
+/// `zfs snapshot -o name=value` is unambiguous.
+pub fn check_user_property(name: &str, value: &str) -> Result<()> {
+    let err = |r| invalid(NameKind::UserProperty, name, r);
+    if name.contains('\0') {
+        return Err(err(NameError::Nul));
+    }
+    if name.is_empty() {
+        return Err(err(NameError::EmptyComponent));
+    }
+    if name.len() >= MAX_USER_PROPERTY_NAME_LEN {
+        return Err(err(NameError::TooLong));
+    }
+    let property_char = |c: char| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | ':')
+    };
+    if let Some(bad) = name.chars().find(|&c| !property_char(c)) {
+        return Err(err(NameError::InvalidChar(bad)));
+    }
+    if !name.contains(':') {
+        return Err(err(NameError::NoColon));
+    }
+    let bad_value = |reason: &str| ZfsError::InvalidArgument {
+        what: "user property value",
+        target: name.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if value.contains('\0') {
+        return Err(bad_value("contains a NUL byte"));
+    }
+    if value.len() >= MAX_USER_PROPERTY_VALUE_LEN {
+        return Err(bad_value(&format!(
+            "must be shorter than {MAX_USER_PROPERTY_VALUE_LEN} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// A name ZFS itself reported (a listing, a status), typed. One that fails
+/// its check is malformed output (`what` for `target`), not invalid input
+/// from the caller.
+pub fn reported<T>(what: &'static str, target: &str, name: String) -> Result<T>
+where
+    T: TryFrom<String, Error = ZfsError>,
+{
+    T::try_from(name).map_err(|e| ZfsError::malformed(what, target, e.to_string()))
+}
+
 /// The pool a dataset, snapshot or bookmark name belongs to.
 pub fn pool_of(name: &str) -> &str {
     let end = name.find(['/', '@', '#']).unwrap_or(name.len());
@@ -240,103 +356,16 @@ pub fn split_snapshot(name: &str) -> Option<(&str, &str)> {
     name.split_once('@')
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::ErrorKind;
-
-    fn reason(r: Result<()>) -> Option<NameError> {
-        match r {
-            Ok(()) => None,
-            Err(ZfsError::InvalidName { reason, .. }) => Some(reason),
-            Err(other) => panic!("unexpected error {other:?}"),
-        }
-    }
-
-    #[test]
-    fn good_names_pass() {
-        for ds in ["tank", "tank/a", "tank/a b/c:d.e-f_g", "t/%recv"] {
-            assert_eq!(reason(check_dataset(ds)), None, "{ds}");
-        }
-        for snap in ["tank@s", "tank/a@autosnap_2025-01-01_00:00:00_daily", "tank/a@x y"] {
-            assert_eq!(reason(check_snapshot(snap)), None, "{snap}");
-        }
-        assert_eq!(reason(check_pool("Tank-1.x:y")), None);
-    }
-
-    #[test]
-    fn dataset_rules_follow_zfs_namecheck() {
-        let cases = [
-            ("", NameError::EmptyComponent),
-            ("/tank", NameError::LeadingSlash),
-            ("tank/", NameError::TrailingSlash),
-            ("tank//a", NameError::EmptyComponent),
-            ("tank/./a", NameError::SelfReference),
-            ("tank/..", NameError::ParentReference),
-            ("tank/a*b", NameError::InvalidChar('*')),
-            ("tank/a@b", NameError::UnexpectedDelimiter),
-            ("1tank/a", NameError::NoLetter),
-            ("mirror/a", NameError::Reserved),
-            ("tank/a\0b", NameError::Nul),
-        ];
-        for (name, expected) in cases {
-            assert_eq!(reason(check_dataset(name)), Some(expected), "{name:?}");
-        }
-    }
-
-    #[test]
-    fn snapshot_rules_follow_zfs_namecheck() {
-        let cases = [
-            ("tank/a", NameError::NoAt),
-            ("tank/a@", NameError::EmptyComponent),
-            ("tank@a@b", NameError::MultipleDelimiters),
-            ("tank@a/b", NameError::TrailingSlash),
-            ("tank@a#b", NameError::MultipleDelimiters),
-            ("tank@a!", NameError::InvalidChar('!')),
-            ("@snap", NameError::EmptyComponent),
-        ];
-        for (name, expected) in cases {
-            assert_eq!(reason(check_snapshot(name)), Some(expected), "{name:?}");
-        }
-    }
-
-    #[test]
-    fn length_limits_are_the_kernel_limits() {
-        let at_limit = format!("tank/{}", "a".repeat(MAX_NAME_LEN - 1 - 5));
-        assert_eq!(at_limit.len(), MAX_NAME_LEN - 1);
-        assert_eq!(reason(check_dataset(&at_limit)), None);
-        let too_long = format!("{at_limit}a");
-        assert_eq!(reason(check_dataset(&too_long)), Some(NameError::TooLong));
-        let err = check_snapshot(&format!("tank@{}", "s".repeat(300))).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::NameTooLong);
-        // Pools leave room for "/$ORIGIN@$ORIGIN".
-        assert_eq!(reason(check_pool(&"p".repeat(240))), Some(NameError::TooLong));
-        assert_eq!(reason(check_pool(&"p".repeat(200))), None);
-    }
-
-    #[test]
-    fn nesting_limit() {
-        let deep = format!("tank{}", "/a".repeat(MAX_NESTING));
-        assert_eq!(reason(check_dataset(&deep)), Some(NameError::TooDeep));
-        let ok = format!("tank{}", "/a".repeat(MAX_NESTING - 1));
-        assert_eq!(reason(check_dataset(&ok)), None);
-    }
-
-    #[test]
-    fn pool_and_split_helpers() {
-        assert_eq!(pool_of("tank/a/b@s"), "tank");
-        assert_eq!(pool_of("tank@s"), "tank");
-        assert_eq!(pool_of("tank"), "tank");
-        assert_eq!(split_snapshot("tank/a@s"), Some(("tank/a", "s")));
-        assert_eq!(split_snapshot("tank/a"), None);
-    }
-
-    #[test]
-    fn hold_tags() {
-        assert!(check_hold_tag("keep").is_ok());
-        assert_eq!(reason(check_hold_tag("")), Some(NameError::EmptyComponent));
-        assert_eq!(reason(check_hold_tag("a\0")), Some(NameError::Nul));
-        assert_eq!(reason(check_hold_tag(&"t".repeat(255))), None);
-        assert_eq!(reason(check_hold_tag(&"t".repeat(256))), Some(NameError::TooLong));
+/// Joins names for an error's target, keeping it short: `a`, `a, b`, or
+/// `a and 2 more`.
+pub fn describe<S: AsRef<str>>(names: &[S]) -> String {
+    match names {
+        [] => "(nothing)".to_owned(),
+        [one] => one.as_ref().to_owned(),
+        [a, b] => format!("{}, {}", a.as_ref(), b.as_ref()),
+        [a, rest @ ..] => format!("{} and {} more", a.as_ref(), rest.len()),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -396,27 +396,6 @@ mod tests {
     }
 
     #[test]
-    fn numbers_match_the_compiled_headers() {
-        use zfs_core_sys as z;
-        assert_eq!(VdevState::from_raw(u64::from(z::VDEV_STATE_HEALTHY)), VdevState::Online);
-        assert_eq!(VdevState::from_raw(u64::from(z::VDEV_STATE_CANT_OPEN)), VdevState::CantOpen);
-        assert_eq!(
-            VdevAux::from_raw(u64::from(z::VDEV_AUX_ASHIFT_TOO_BIG)),
-            Some(VdevAux::AshiftTooBig)
-        );
-        assert_eq!(VdevAux::from_raw(u64::from(z::VDEV_AUX_SPARED)), Some(VdevAux::Spared));
-        assert_eq!(
-            PoolState::from_raw(u64::from(z::POOL_STATE_POTENTIALLY_ACTIVE)),
-            PoolState::PotentiallyActive
-        );
-        assert_eq!(
-            ScanFunction::from_raw(u64::from(z::POOL_SCAN_RESILVER)),
-            ScanFunction::Resilver
-        );
-        assert_eq!(ScanState::from_raw(u64::from(z::DSS_CANCELED)), ScanState::Canceled);
-    }
-
-    #[test]
     fn paused_and_running_are_exclusive() {
         let mut s = ScanStats {
             function: ScanFunction::Scrub,

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::names::{NameError, NameKind};
 
@@ -147,7 +148,20 @@ pub enum ZfsError {
         stderr: String,
     },
 
-    /// A `zpool`/`zfs` command could not be started.
+    /// A `zpool`/`zfs` command did not finish within the backend's timeout;
+    /// it was killed with its process group.
+    #[error("`{command}` did not finish within {}s on {target} and was killed", timeout.as_secs_f64())]
+    Timeout {
+        /// The command line, as run.
+        command: String,
+        /// The pool or dataset it concerned.
+        target: String,
+        /// The limit that expired.
+        timeout: Duration,
+    },
+
+    /// A `zpool`/`zfs` command could not be started (`NotFound` when the
+    /// program does not exist).
     #[error("cannot run {program} for {target}")]
     Spawn {
         /// The program.
@@ -293,6 +307,8 @@ pub enum ErrorKind {
     /// The operation does not apply to the current state (e.g. resuming a
     /// scrub that is not paused).
     InvalidState,
+    /// A command did not finish in time and was killed.
+    TimedOut,
     /// The ZFS kernel module is not loaded.
     ModuleNotLoaded,
     /// The loaded libzfs or kernel module is not the compiled-against release.
@@ -321,29 +337,6 @@ impl ErrorKind {
             _ => ErrorKind::Other,
         }
     }
-
-    /// Classifies a libzfs `EZFS_*` code.
-    pub fn from_libzfs(code: i32) -> ErrorKind {
-        use libzfs_sys as z;
-        let Ok(code) = z::zfs_error::try_from(code) else {
-            return ErrorKind::Other;
-        };
-        match code {
-            z::EZFS_NOENT => ErrorKind::NotFound,
-            z::EZFS_EXISTS => ErrorKind::Exists,
-            z::EZFS_BUSY | z::EZFS_SCRUBBING | z::EZFS_RESILVERING | z::EZFS_SCRUB_PAUSED => {
-                ErrorKind::Busy
-            }
-            z::EZFS_NO_SCRUB => ErrorKind::NotFound,
-            z::EZFS_PERM => ErrorKind::PermissionDenied,
-            z::EZFS_NOSPC => ErrorKind::NoSpace,
-            z::EZFS_NAMETOOLONG => ErrorKind::NameTooLong,
-            z::EZFS_INVALIDNAME | z::EZFS_BADPROP | z::EZFS_BADTYPE => ErrorKind::InvalidInput,
-            z::EZFS_IOC_NOTSUPPORTED => ErrorKind::UnsupportedByModule,
-            z::EZFS_NOTSUP | z::EZFS_BADVERSION => ErrorKind::Unsupported,
-            _ => ErrorKind::Other,
-        }
-    }
 }
 
 impl ZfsError {
@@ -351,11 +344,12 @@ impl ZfsError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             ZfsError::Errno { errno, .. } => ErrorKind::from_errno(*errno),
-            ZfsError::Libzfs { error, .. } => ErrorKind::from_libzfs(error.code),
+            ZfsError::Libzfs { error, .. } => error.kind,
             // 127: "command not found" from a wrapper, `env` or a shell (and
             // how qemu-user reports a failed exec).
             ZfsError::Command { status: Some(127), .. } => ErrorKind::NotFound,
             ZfsError::Command { stderr, .. } => kind_from_stderr(stderr),
+            ZfsError::Timeout { .. } => ErrorKind::TimedOut,
             ZfsError::Spawn { source, .. } | ZfsError::Io { source, .. } => match source.kind() {
                 io::ErrorKind::NotFound => ErrorKind::NotFound,
                 io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
@@ -395,6 +389,7 @@ impl ZfsError {
             ZfsError::Errno { target, .. }
             | ZfsError::Libzfs { target, .. }
             | ZfsError::Command { target, .. }
+            | ZfsError::Timeout { target, .. }
             | ZfsError::Spawn { target, .. }
             | ZfsError::Malformed { target, .. }
             | ZfsError::InvalidArgument { target, .. } => Some(target),
@@ -404,11 +399,13 @@ impl ZfsError {
         }
     }
 
-    pub(crate) fn from_errno(call: Call, target: impl Into<String>, errno: i32) -> ZfsError {
+    /// An [`ZfsError::Errno`] without per-item errors.
+    pub fn from_errno(call: Call, target: impl Into<String>, errno: i32) -> ZfsError {
         ZfsError::Errno { call, target: target.into(), errno: Errno(errno), items: Vec::new() }
     }
 
-    pub(crate) fn malformed(
+    /// A [`ZfsError::Malformed`].
+    pub fn malformed(
         what: &'static str,
         target: impl Into<String>,
         detail: impl Into<String>,
@@ -481,6 +478,21 @@ mod tests {
         );
         assert_eq!(e.items().len(), 1);
         assert_eq!(e.kind(), ErrorKind::Exists);
+    }
+
+    #[test]
+    fn a_timeout_names_the_command_and_is_timed_out() {
+        let e = ZfsError::Timeout {
+            command: "zpool status -jp --json-int -- tank".into(),
+            target: "tank".into(),
+            timeout: Duration::from_secs(60),
+        };
+        assert_eq!(e.kind(), ErrorKind::TimedOut);
+        assert_eq!(e.target(), Some("tank"));
+        assert_eq!(
+            e.to_string(),
+            "`zpool status -jp --json-int -- tank` did not finish within 60s on tank and was killed"
+        );
     }
 
     #[test]

@@ -1,0 +1,227 @@
+//! The provided methods over a recording backend: what reaches the
+//! primitives, in which groups, and which rules stop a call first.
+
+use std::sync::Mutex;
+
+use super::*;
+use crate::model::{Health, PoolSpace, ScanFunction, ScanState, ScanStats, Vdev, VdevState};
+
+/// A backend that records every primitive call and fails a hold or release
+/// on snapshots named `…@gone` with `NotFound` (on `…@denied`, with
+/// `PermissionDenied`).
+struct Recorder {
+    calls: Mutex<Vec<String>>,
+    paused: bool,
+}
+
+impl Recorder {
+    fn new(paused: bool) -> Recorder {
+        Recorder { calls: Mutex::new(Vec::new()), paused }
+    }
+
+    fn record(&self, call: String) {
+        self.calls.lock().unwrap().push(call);
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn tagged(&self, op: &str, tag: &HoldTag, snapshots: &[&SnapshotName]) -> Result<()> {
+        let names: Vec<&str> = snapshots.iter().map(|s| s.as_str()).collect();
+        self.record(format!("{op} {tag} {}", names.join(" ")));
+        let failing = |short: &str| snapshots.iter().find(|s| s.short_name() == short);
+        if let Some(s) = failing("gone") {
+            return Err(ZfsError::from_errno(crate::Call::LzcHold, s.as_str(), libc::ENOENT));
+        }
+        if let Some(s) = failing("denied") {
+            return Err(ZfsError::from_errno(crate::Call::LzcHold, s.as_str(), libc::EPERM));
+        }
+        Ok(())
+    }
+}
+
+fn pool_status(pool: &PoolName, paused: bool) -> PoolStatus {
+    let root = Vdev {
+        name: pool.to_string(),
+        vdev_type: "root".into(),
+        guid: 1,
+        path: None,
+        state: VdevState::Online,
+        aux: None,
+        not_present: false,
+        errors: None,
+        slow_ios: None,
+        space: None,
+        children: Vec::new(),
+    };
+    let scan = ScanStats {
+        function: ScanFunction::Scrub,
+        state: ScanState::Scanning,
+        start_time: 1,
+        end_time: 0,
+        to_examine: 10,
+        examined: 1,
+        skipped: None,
+        processed: 0,
+        errors: 0,
+        pass_examined: 1,
+        pass_start: 1,
+        pass_scrub_pause: u64::from(paused),
+        pass_scrub_spent_paused: 0,
+        pass_issued: 0,
+        issued: 0,
+    };
+    PoolStatus {
+        name: pool.clone(),
+        guid: 1,
+        txg: 1,
+        health: Health::Online,
+        state: None,
+        msgid: None,
+        root,
+        logs: Vec::new(),
+        special: Vec::new(),
+        dedup: Vec::new(),
+        l2cache: Vec::new(),
+        spares: Vec::new(),
+        scan: Some(scan),
+        error_count: None,
+        space: PoolSpace::default(),
+    }
+}
+
+impl Zfs for Recorder {
+    fn pools(&self) -> Result<Vec<PoolSummary>> {
+        Ok(Vec::new())
+    }
+    fn status(&self, pool: &PoolName) -> Result<PoolStatus> {
+        self.record(format!("status {pool}"));
+        Ok(pool_status(pool, self.paused))
+    }
+    fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()> {
+        self.record(format!("scrub {pool} {request:?}"));
+        Ok(())
+    }
+    fn wait_scrub(&self, _: &PoolName) -> Result<()> {
+        Ok(())
+    }
+    fn create_snapshots(
+        &self,
+        snapshots: &[SnapshotName],
+        user_props: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        self.record(format!("snapshot {} {user_props:?}", names::describe(snapshots)));
+        Ok(())
+    }
+    fn destroy_snapshots(&self, _: &[SnapshotName], _: bool) -> Result<()> {
+        Ok(())
+    }
+    fn snapshots(&self, _: &DatasetName) -> Result<Vec<Snapshot>> {
+        Ok(Vec::new())
+    }
+    fn hold_tag(&self, tag: &HoldTag, snapshots: &[&SnapshotName]) -> Result<()> {
+        self.tagged("hold", tag, snapshots)
+    }
+    fn release_tag(&self, tag: &HoldTag, snapshots: &[&SnapshotName]) -> Result<()> {
+        self.tagged("release", tag, snapshots)
+    }
+    fn holds(&self, _: &SnapshotName) -> Result<Holds> {
+        Ok(Holds::new())
+    }
+    fn datasets(&self, _: &DatasetName) -> Result<Vec<Dataset>> {
+        Ok(Vec::new())
+    }
+    fn properties(&self, _: &DatasetOrSnapshot) -> Result<Properties> {
+        Ok(Properties::new())
+    }
+}
+
+fn pool() -> PoolName {
+    PoolName::try_from("tank").unwrap()
+}
+
+fn hold(snapshot: &str, tag: &str) -> Hold {
+    Hold::parse(snapshot, tag).unwrap()
+}
+
+#[test]
+fn resume_asks_the_backend_only_for_a_paused_scrub() {
+    let running = Recorder::new(false);
+    let err = running.scrub(&pool(), ScrubAction::Resume).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidState);
+    assert_eq!(err.to_string(), "no paused scrub to resume on pool tank");
+    assert_eq!(running.calls(), ["status tank"], "no scrub was requested");
+
+    let paused = Recorder::new(true);
+    paused.scrub(&pool(), ScrubAction::Resume).unwrap();
+    assert_eq!(paused.calls(), ["status tank", "scrub tank StartOrResume"]);
+}
+
+#[test]
+fn the_other_scrub_actions_map_to_one_request_each() {
+    let zfs = Recorder::new(false);
+    for action in [ScrubAction::Start, ScrubAction::Pause, ScrubAction::Cancel] {
+        zfs.scrub(&pool(), action).unwrap();
+    }
+    assert_eq!(
+        zfs.calls(),
+        ["scrub tank StartOrResume", "scrub tank Pause", "scrub tank Cancel"],
+        "no status read: only Resume needs one"
+    );
+}
+
+#[test]
+fn holds_are_grouped_by_tag_and_a_missing_snapshot_does_not_stop_the_others() {
+    let zfs = Recorder::new(false);
+    let holds = [
+        hold("tank/a@1", "keep"),
+        hold("tank/b@gone", "backup"),
+        hold("tank/a@1", "backup"),
+        hold("tank/b@1", "keep"),
+        hold("tank/a@1", "keep"),
+    ];
+    let err = zfs.hold(&holds).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(err.target(), Some("tank/b@gone"));
+    // Tags in order, each once with its snapshots in order, duplicates once.
+    assert_eq!(zfs.calls(), ["hold backup tank/b@gone tank/a@1", "hold keep tank/a@1 tank/b@1"]);
+
+    let zfs = Recorder::new(false);
+    zfs.release(&[hold("tank/a@1", "x"), hold("tank/a@gone", "y")]).unwrap_err();
+    assert_eq!(zfs.calls(), ["release x tank/a@1", "release y tank/a@gone"]);
+}
+
+#[test]
+fn any_other_hold_failure_stops_at_once() {
+    let zfs = Recorder::new(false);
+    let err = zfs.hold(&[hold("tank/a@denied", "a"), hold("tank/a@1", "b")]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert_eq!(zfs.calls(), ["hold a tank/a@denied"]);
+    assert!(Recorder::new(false).hold(&[]).is_ok());
+}
+
+#[test]
+fn snapshot_checks_user_properties_before_the_backend_runs() {
+    let zfs = Recorder::new(false);
+    let snaps = [SnapshotName::try_from("tank/a@s").unwrap()];
+    let bad = BTreeMap::from([("a:b=c".to_owned(), "v".to_owned())]);
+    let err = zfs.snapshot(&snaps, &bad).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(zfs.snapshot(&[], &bad).is_err(), "checked even with nothing to snapshot");
+    zfs.snapshot(&[], &BTreeMap::new()).unwrap();
+    let good = BTreeMap::from([("helios64:policy".to_owned(), "daily".to_owned())]);
+    zfs.snapshot(&snaps, &good).unwrap();
+    assert_eq!(zfs.calls(), [r#"snapshot tank/a@s {"helios64:policy": "daily"}"#]);
+}
+
+#[test]
+fn destroy_groups_by_dataset() {
+    let snaps: Vec<SnapshotName> = ["tank/a@1", "tank/b@1", "tank/a@2", "tank/a@1"]
+        .iter()
+        .map(|s| SnapshotName::try_from(*s).unwrap())
+        .collect();
+    let groups: Vec<(String, Vec<&str>)> =
+        by_dataset(&snaps).into_iter().map(|(d, s)| (d.into_string(), s)).collect();
+    assert_eq!(groups, [("tank/a".to_owned(), vec!["1", "2"]), ("tank/b".to_owned(), vec!["1"])]);
+}
