@@ -1,15 +1,17 @@
 //! `helios64-snap`: sanoid-compatible snapshots, planned natively.
 //!
-//! This build has the offline parts: `plan` (what would be taken and
-//! destroyed, from a saved listing) and `import-sanoid` (a sanoid.conf as
-//! helios64-snap TOML). Taking and pruning on the box come with the ZFS
-//! API rework (typed names, the native listing).
+//! `run` takes and prunes on the box (the timer's job; `--dry-run`,
+//! `--monitor`); `plan` and `monitor` do the same from a saved listing on
+//! any machine; `import-sanoid` prints a sanoid.conf as TOML.
 //!
 //! Exit codes: 0 done; 64 usage; 65 a listing or sanoid.conf that does not
-//! parse; 66 an input file missing or unreadable; 78 a bad TOML policy
-//! (`file:line:column: key: message`). `monitor`: 0, 1, 2 by the check, 3
-//! when it cannot tell (any input problem).
+//! parse; 66 an input file missing or unreadable; 69 ZFS unavailable or a
+//! dataset that cannot be listed; 75 some snapshot or destroy call failed
+//! (the rest was done; the next run retries); 78 a bad TOML policy
+//! (`file:line:column: key: message`). `monitor` and `run --monitor`: 0, 1,
+//! 2 by the check, 3 when it cannot tell.
 
+mod live;
 mod offline;
 
 use std::process::ExitCode;
@@ -28,6 +30,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Take the due snapshots and prune the expired ones (what the timer
+    /// runs); --dry-run prints the plan, --monitor checks ages.
+    Run(live::RunArgs),
     /// Plan offline from a saved `zfs get -Hrpt snapshot creation` listing
     /// and print the plan as JSON (take, destroy, keep, and why), touching
     /// no ZFS.
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         Err(exit) => return exit.into(),
     };
     let exit = match cli.command {
+        Command::Run(args) => live::run(&args),
         Command::Plan(args) => offline::plan(&args),
         Command::Monitor(args) => offline::monitor(&args),
         Command::ImportSanoid(args) => offline::import(&args),

@@ -36,6 +36,13 @@ struct Inputs {
     /// The instant to judge at, seconds since the epoch.
     #[arg(long, value_name = "EPOCH", allow_hyphen_values = true)]
     now: i64,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+/// Where the policy comes from.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PolicyArgs {
     /// A helios64-snap TOML policy [default: /etc/helios64/snap.toml and snap.d/].
     #[arg(long, value_name = "FILE", conflicts_with = "sanoid_conf")]
     config: Option<PathBuf>,
@@ -81,7 +88,8 @@ fn read(path: &Path) -> Result<String, Exit> {
         .map_err(|e| fail(Exit::NoInput, format!("{}: {e}", path.display())))
 }
 
-fn load(args: &Inputs) -> Result<SnapConfig, Exit> {
+/// Loads the policy named by `args`, reporting errors on stderr.
+pub(crate) fn load_policy(args: &PolicyArgs) -> Result<SnapConfig, Exit> {
     if let Some(file) = &args.sanoid_conf {
         let text = read(file)?;
         let imported = sanoid::parse(&text, &file.display().to_string())
@@ -127,7 +135,7 @@ pub(crate) fn zone(name: &str) -> Result<Zone, String> {
 }
 
 /// The plan document's format name.
-const FORMAT: &str = "helios64.snap.plan/1";
+pub(crate) const FORMAT: &str = "helios64.snap.plan/1";
 
 /// Everything a plan or a check needs, read and resolved.
 struct Loaded {
@@ -137,7 +145,7 @@ struct Loaded {
 }
 
 fn load_all(args: &Inputs) -> Result<Loaded, Exit> {
-    let config = load(args)?;
+    let config = load_policy(&args.policy)?;
     let listing = listing(&args.snapshots)?;
     let zone = zone(&config.timezone).map_err(|e| fail(Exit::Config, format!("timezone: {e}")))?;
     Ok(Loaded { config, listing, zone })
