@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use helios64_retention::{Listing, Plan, Policy, Recursive, SnapConfig};
+use helios64_retention::{Hooks, Listing, Plan, Policy, Recursive, SnapConfig};
 use helios64_zfs_model::{DatasetName, ErrorKind, SnapshotName, Zfs, ZfsError};
 use serde::Serialize;
 
@@ -125,17 +125,108 @@ pub fn policies(config: &SnapConfig, snapshot: &Snapshot) -> Result<Vec<Policy>,
     Ok(policies)
 }
 
-/// Carries out a plan: one atomic snapshot call per policy tree, one
-/// destroy call per dataset.
-pub fn apply(zfs: &dyn Zfs, plan: &Plan<'_>) -> Outcome {
+/// Runs a policy's hook commands.
+pub trait HookRunner {
+    /// Runs `command` (a shell command line, as sanoid's scripts are) with
+    /// `env` added, killed after `timeout_secs` (0: no limit). `Err` says
+    /// why it failed (exit status, timeout, not runnable).
+    fn run(&self, command: &str, env: &[(&str, String)], timeout_secs: u32) -> Result<(), String>;
+}
+
+/// Hooks through `/bin/sh -c`, each in its own process group, killed with
+/// its children at the timeout (`helios64-exec`). The environment is
+/// sanoid's `SANOID_*` variables, `HELIOS64_SNAP_SNAPSHOTS` (the full names,
+/// space-separated) and `PATH`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShellHooks;
+
+impl HookRunner for ShellHooks {
+    fn run(&self, command: &str, env: &[(&str, String)], timeout_secs: u32) -> Result<(), String> {
+        let mut cmd = helios64_exec::Command::new("/bin/sh", command)
+            .args(["-c", command])
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin:/run/current-system/sw/bin");
+        for (k, v) in env {
+            cmd = cmd.env(*k, v);
+        }
+        cmd = if timeout_secs == 0 {
+            cmd.no_timeout()
+        } else {
+            cmd.timeout(std::time::Duration::from_secs(u64::from(timeout_secs)))
+        };
+        match cmd.run() {
+            Ok(out) if out.status.success() => Ok(()),
+            Ok(out) => Err(format!("{:?}: {}", out.status, out.stderr_text().trim())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn hooks_of<'p>(policies: &'p [Policy], dataset: &str) -> Option<&'p Hooks> {
+    policies.iter().find(|p| p.dataset == dataset).map(|p| &p.settings.hooks)
+}
+
+/// Carries out a plan: per policy tree its pre hook, one atomic snapshot
+/// call, its post hook (sanoid's rules: a failed pre hook with
+/// `no_inconsistent_snapshot` takes nothing; the post hook runs when the
+/// pre hook succeeded or `force_post_snapshot_script`); then one destroy
+/// call per dataset, and the pruning hook after each destroyed snapshot.
+pub fn apply(
+    zfs: &dyn Zfs,
+    plan: &Plan<'_>,
+    policies: &[Policy],
+    hooks: &dyn HookRunner,
+) -> Outcome {
     let mut out = Outcome::default();
     for group in &plan.take {
         let names: Result<Vec<SnapshotName>, _> =
             group.snapshots.iter().map(|n| SnapshotName::try_from(n.as_str())).collect();
-        let result = names.and_then(|names| zfs.snapshot(&names, &BTreeMap::new()).map(|()| names));
-        match result {
-            Ok(names) => out.taken.extend(names.iter().map(ToString::to_string)),
+        let names = match names {
+            Ok(n) => n,
+            Err(e) => {
+                out.errors.push(format!("snapshot of policy {}: {e}", group.policy));
+                continue;
+            }
+        };
+        let h = hooks_of(policies, &group.policy).cloned().unwrap_or_default();
+        let mut targets: Vec<String> = names.iter().map(|n| n.dataset().to_string()).collect();
+        targets.dedup();
+        let shorts: Vec<&str> = names.iter().map(SnapshotName::short_name).collect();
+        let types: Vec<&str> =
+            shorts.iter().filter_map(|s| s.rsplit_once('_').map(|(_, t)| t)).collect();
+        let mut types = types;
+        types.dedup();
+        let mut env = vec![
+            ("SANOID_TARGET", group.policy.clone()),
+            ("SANOID_TARGETS", targets.join(",")),
+            ("SANOID_SNAPNAME", shorts.first().map(|s| (*s).to_owned()).unwrap_or_default()),
+            ("SANOID_SNAPNAMES", shorts.join(",")),
+            ("SANOID_TYPES", types.join(",")),
+            ("HELIOS64_SNAP_SNAPSHOTS", group.snapshots.join(" ")),
+        ];
+        let mut pre_failed = false;
+        if let Some(pre) = &h.pre_snapshot {
+            let mut env = env.clone();
+            env.push(("SANOID_SCRIPT", "pre".into()));
+            if let Err(e) = hooks.run(pre, &env, h.timeout_secs) {
+                out.errors.push(format!("pre_snapshot_script of policy {}: {e}", group.policy));
+                if h.no_inconsistent_snapshot {
+                    continue;
+                }
+                pre_failed = true;
+            }
+        }
+        match zfs.snapshot(&names, &BTreeMap::new()) {
+            Ok(()) => out.taken.extend(names.iter().map(ToString::to_string)),
             Err(e) => out.errors.push(format!("snapshot of policy {}: {e}", group.policy)),
+        }
+        if let Some(post) = &h.post_snapshot
+            && (!pre_failed || h.force_post_snapshot)
+        {
+            env.push(("SANOID_SCRIPT", "post".into()));
+            env.push(("SANOID_PRE_FAILURE", u8::from(pre_failed).to_string()));
+            if let Err(e) = hooks.run(post, &env, h.timeout_secs) {
+                out.errors.push(format!("post_snapshot_script of policy {}: {e}", group.policy));
+            }
         }
     }
     for (dataset, names) in plan.destroy_by_dataset() {
@@ -148,6 +239,7 @@ pub fn apply(zfs: &dyn Zfs, plan: &Plan<'_>) -> Outcome {
                 continue;
             }
         };
+        let before = out.destroyed.len();
         match zfs.destroy_snapshots(&full, false) {
             Ok(()) => out.destroyed.extend(full.iter().map(ToString::to_string)),
             // A hold placed since the listing (a send started): the batch
@@ -162,6 +254,23 @@ pub fn apply(zfs: &dyn Zfs, plan: &Plan<'_>) -> Outcome {
                 }
             }
             Err(e) => out.errors.push(format!("destroy in {dataset}: {e}")),
+        }
+        let Some(script) = hooks_of(policies, dataset)
+            .and_then(|h| h.pruning.clone().map(|s| (s, h.timeout_secs)))
+        else {
+            continue;
+        };
+        let gone: Vec<String> = out.destroyed[before..].to_vec();
+        for one in gone {
+            let short = one.split_once('@').map_or("", |(_, s)| s).to_owned();
+            let env = [
+                ("SANOID_TARGET", dataset.to_owned()),
+                ("SANOID_SNAPNAME", short),
+                ("SANOID_SCRIPT", "prune".to_owned()),
+            ];
+            if let Err(e) = hooks.run(&script.0, &env, script.1) {
+                out.errors.push(format!("pruning_script for {one}: {e}"));
+            }
         }
     }
     out

@@ -8,7 +8,7 @@ use std::time::UNIX_EPOCH;
 use helios64_retention::monitor::{Level, check};
 use helios64_retention::{Input, plan};
 use helios64_service::{Clock, Exit, StateDir, SystemClock};
-use helios64_snap::{Outcome, apply, list, policies};
+use helios64_snap::{Outcome, ShellHooks, apply, list, policies};
 use helios64_zfs::Native;
 
 use crate::fail;
@@ -108,7 +108,7 @@ pub(crate) fn run(args: &RunArgs) -> Exit {
             Err(e) => fail(Exit::IoErr, format!("stdout: {e}")),
         };
     }
-    let mut outcome = apply(&zfs, &planned);
+    let mut outcome = apply(&zfs, &planned, &policies, &ShellHooks);
     outcome.missing = snapshot.missing.clone();
     let mut err = io::stderr().lock();
     for t in &outcome.taken {

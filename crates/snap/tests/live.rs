@@ -3,13 +3,13 @@
 //! datasets that vanish, foreign snapshots.
 
 // Tests fail loudly.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::disallowed_methods)]
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use helios64_retention::{Input, SnapConfig, Zone, plan};
-use helios64_snap::{apply, list, policies};
+use helios64_snap::{HookRunner, ShellHooks, apply, list, policies};
 use helios64_zfs_model::{
     Call, Dataset, DatasetKind, DatasetName, DatasetOrSnapshot, Errno, HoldTag, Holds, PoolName,
     PoolStatus, PoolSummary, Properties, Result, ScrubRequest, Snapshot, SnapshotName, Zfs,
@@ -191,7 +191,7 @@ fn cycle(zfs: &FakeZfs, now: u64) -> helios64_snap::Outcome {
         zone: &zone,
     })
     .unwrap();
-    apply(zfs, &p)
+    apply(zfs, &p, &policies, &ShellHooks)
 }
 
 #[test]
@@ -245,7 +245,7 @@ fn a_hold_placed_after_the_listing_keeps_that_snapshot_only() {
     assert_eq!(p.destroy.len(), 3);
     // A send starts and holds the oldest between listing and pruning.
     zfs.add("tank", "autosnap_0_hourly", NOW - 36_000, 1);
-    let out = apply(&zfs, &p);
+    let out = apply(&zfs, &p, &policies, &ShellHooks);
     assert_eq!(out.skipped, ["tank@autosnap_0_hourly"]);
     assert_eq!(out.destroyed, ["tank@autosnap_1_hourly", "tank@autosnap_2_hourly"]);
     assert!(out.errors.is_empty());
@@ -271,7 +271,7 @@ fn a_dataset_destroyed_between_list_and_apply_is_an_error_not_a_crash() {
     })
     .unwrap();
     zfs.0.lock().unwrap().datasets.remove("tank/a");
-    let out = apply(&zfs, &p);
+    let out = apply(&zfs, &p, &policies, &ShellHooks);
     // The atomic take of the tree fails as a whole, and says so; the
     // destroys of the vanished snapshots are no-ops.
     assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
@@ -281,4 +281,97 @@ fn a_dataset_destroyed_between_list_and_apply_is_an_error_not_a_crash() {
         out.errors
     );
     assert!(out.taken.is_empty());
+}
+
+#[derive(Default)]
+struct Recorded(Mutex<Vec<(String, BTreeMap<String, String>)>>);
+
+impl HookRunner for Recorded {
+    fn run(
+        &self,
+        command: &str,
+        env: &[(&str, String)],
+        _: u32,
+    ) -> std::result::Result<(), String> {
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        self.0.lock().unwrap().push((command.to_owned(), env));
+        if command == "false" { Err("exit 1".into()) } else { Ok(()) }
+    }
+}
+
+fn hooked(pre: &str, extra: &str) -> (FakeZfs, Recorded, helios64_snap::Outcome) {
+    let zfs = FakeZfs::with(&["tank", "tank/a"], NOW);
+    for i in 0..4u64 {
+        zfs.add("tank", &format!("autosnap_{i}_hourly"), NOW - 36_000 + i * 3_600, 0);
+    }
+    let config: SnapConfig = toml::from_str(&format!(
+        "timezone = \"UTC\"\n[datasets.tank]\nrecursive = true\nhourly = 2\ndaily = 0\nmonthly = 0\n\
+         pre_snapshot_script = \"{pre}\"\npost_snapshot_script = \"post\"\npruning_script = \"prune\"\n{extra}"
+    ))
+    .unwrap();
+    let snapshot = list(&zfs, &config).unwrap();
+    let policies = policies(&config, &snapshot).unwrap();
+    let datasets: Vec<&str> = snapshot.datasets.iter().map(String::as_str).collect();
+    let zone = Zone::utc();
+    let p = plan(Input {
+        policies: &policies,
+        listing: &snapshot.listing,
+        datasets: &datasets,
+        now: NOW.cast_signed(),
+        zone: &zone,
+    })
+    .unwrap();
+    let hooks = Recorded::default();
+    let out = apply(&zfs, &p, &policies, &hooks);
+    (zfs, hooks, out)
+}
+
+#[test]
+fn hooks_run_around_taking_and_after_each_prune_with_sanoids_environment() {
+    let (_, hooks, out) = hooked("pre", "");
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let calls = hooks.0.lock().unwrap();
+    let commands: Vec<&str> = calls.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(commands, ["pre", "post", "prune", "prune"]);
+    let post = &calls[1].1;
+    assert_eq!(post["SANOID_SCRIPT"], "post");
+    assert_eq!(post["SANOID_TARGET"], "tank");
+    assert_eq!(post["SANOID_TARGETS"], "tank,tank/a");
+    assert_eq!(post["SANOID_TYPES"], "hourly");
+    assert_eq!(post["SANOID_PRE_FAILURE"], "0");
+    assert_eq!(post["HELIOS64_SNAP_SNAPSHOTS"], out.taken.join(" "));
+    assert_eq!(calls[2].1["SANOID_SNAPNAME"], "autosnap_0_hourly");
+}
+
+#[test]
+fn a_failed_pre_hook_takes_nothing_with_no_inconsistent_snapshot() {
+    let (_, hooks, out) = hooked("false", "no_inconsistent_snapshot = true\n");
+    assert!(out.taken.is_empty());
+    assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+    assert_eq!(hooks.0.lock().unwrap().iter().filter(|c| c.0 == "post").count(), 0);
+    // Without it, sanoid takes anyway and skips the post hook unless forced.
+    let (_, hooks, out) = hooked("false", "force_post_snapshot_script = true\n");
+    assert_eq!(out.taken.len(), 2);
+    let calls = hooks.0.lock().unwrap();
+    let post = calls.iter().find(|c| c.0 == "post").unwrap();
+    assert_eq!(post.1["SANOID_PRE_FAILURE"], "1");
+}
+
+#[test]
+fn shell_hooks_get_the_environment_and_are_killed_at_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("env");
+    let cmd = format!("echo \"$SANOID_SCRIPT $HELIOS64_SNAP_SNAPSHOTS\" > {}", file.display());
+    ShellHooks
+        .run(
+            &cmd,
+            &[("SANOID_SCRIPT", "pre".into()), ("HELIOS64_SNAP_SNAPSHOTS", "t@a t/x@a".into())],
+            5,
+        )
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "pre t@a t/x@a\n");
+    let start = std::time::Instant::now();
+    let err = ShellHooks.run("sleep 30", &[], 1).unwrap_err();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "{err}");
+    assert!(ShellHooks.run("exit 3", &[], 5).is_err());
 }

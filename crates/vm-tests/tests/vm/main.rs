@@ -28,6 +28,7 @@ mod hal_thermal;
 mod hal_ups;
 mod smart;
 mod smoke;
+mod snap;
 mod status;
 mod zfs_cli_json;
 mod zfs_pool;
