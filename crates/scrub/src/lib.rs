@@ -16,8 +16,10 @@
 //! facts from a [`helios64_zfs_model::Zfs`] backend, [`Sensors`] and a
 //! [`helios64_service::Clock`], acts, and [`follow`]s a scrub to its end.
 
+mod board;
 mod decide;
 mod run;
 
+pub use board::HalSensors;
 pub use decide::{Decision, Facts, Refusal, ScrubConfig, Window, decide, minute_of_day};
 pub use run::{Context, Error, Followed, Progress, Record, Sensors, follow};

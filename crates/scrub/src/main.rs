@@ -21,10 +21,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use helios64_hal::{SataController, Ups, UpsConfig};
 use helios64_root::Root;
 use helios64_scrub::{
-    Context, Decision, Followed, Record, ScrubConfig, Sensors, follow, minute_of_day,
+    Context, Decision, Followed, HalSensors, Record, ScrubConfig, follow, minute_of_day,
 };
 use helios64_service::cli::parse_args;
 use helios64_service::state::Freshness;
@@ -86,38 +85,6 @@ struct State {
     pools: BTreeMap<String, Record>,
 }
 
-struct Board {
-    ups: Option<Ups>,
-    bays: Vec<helios64_hal::Bay>,
-}
-
-impl Sensors for Board {
-    fn mains_online(&self) -> Option<bool> {
-        let ups = self.ups.as_ref()?;
-        match ups.mains() {
-            Ok(m) => m.map(|m| m.online),
-            Err(e) => {
-                say(format_args!("mains unreadable ({e}): not refusing for it"));
-                None
-            }
-        }
-    }
-
-    fn hottest_disk(&self) -> Option<(String, i64)> {
-        use helios64_hal::TempSensor as _;
-        let mut hottest: Option<(String, i64)> = None;
-        for bay in &self.bays {
-            let Ok(Some(disk)) = bay.disk_temp() else { continue };
-            let Ok(mc) = disk.millicelsius() else { continue };
-            let c = mc / 1_000;
-            if hottest.as_ref().is_none_or(|(_, h)| c > *h) {
-                hottest = Some((format!("bay {}", bay.number()), c));
-            }
-        }
-        hottest
-    }
-}
-
 fn say(message: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "helios64-scrub: {message}");
 }
@@ -154,10 +121,14 @@ fn run(args: &Args) -> Exit {
             return Exit::Unavailable;
         }
     };
-    let root = Root::new(&args.root);
-    let ups = Ups::discover(&root, UpsConfig::default()).ok();
-    let bays = SataController::find(&root).and_then(|c| c.bays()).unwrap_or_default();
-    let board = Board { ups, bays };
+    let board = HalSensors::discover(&Root::new(&args.root));
+    let (ups, bays) = board.found();
+    if !ups {
+        say(format_args!("no UPS found: mains cannot refuse a scrub"));
+    }
+    if bays == 0 {
+        say(format_args!("no SATA bays found: disk temperatures cannot refuse a scrub"));
+    }
     let clock = SystemClock;
     let record_dir = StateDir::new(&args.record_dir);
     let mut state: State = match record_dir.read("scrub", 1, Duration::MAX, &clock) {
