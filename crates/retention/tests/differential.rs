@@ -241,14 +241,14 @@ fn check(seed: u64) -> Seen {
 
 #[test]
 fn same_decisions_as_sanoid_on_fixed_seeds() {
-    let seen: Vec<Seen> = (1..=32).map(check).collect();
+    let seen: Vec<Seen> = (1..=24).map(check).collect();
     // The cases are not vacuous, and the deviation is real: sanoid would
     // prune names that are not ours.
-    assert!(seen.iter().filter(|s| s.pruned > 0).count() > 20);
-    assert!(seen.iter().filter(|s| s.taken > 0).count() > 10);
+    assert!(seen.iter().filter(|s| s.pruned > 0).count() > 14);
+    assert!(seen.iter().filter(|s| s.taken > 0).count() > 7);
     let levels: Vec<i32> = seen.iter().filter_map(|s| s.monitored).collect();
     assert!(
-        levels.len() >= 10 && levels.contains(&0) && levels.iter().any(|&l| l > 0),
+        levels.len() >= 8 && levels.contains(&0) && levels.iter().any(|&l| l > 0),
         "{levels:?}"
     );
     assert!(
@@ -262,7 +262,7 @@ fn same_decisions_as_sanoid_on_random_seeds() {
     let base = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(7, |d| d.as_nanos() as u64);
-    for i in 0..4 {
+    for i in 0..3 {
         let seed = base.wrapping_add(i) % 1_000_000_007 + 1_000;
         eprintln!("random differential seed {seed}");
         check(seed);
