@@ -149,3 +149,60 @@ fn a_window_pauses_a_real_scrub_and_the_next_run_resumes_it() {
     assert!(zfs.status(&pool.pool()).unwrap().scan.unwrap().is_running());
     zfs.scrub(&pool.pool(), ScrubAction::Cancel).unwrap();
 }
+
+#[test]
+fn the_binary_says_why_and_records_it() {
+    use std::process::Command;
+    let guest = require_guest();
+    let pool = TestPool::create(&guest, "scrbin", &["F"]);
+    let dir = guest.scratch_dir("scrbin-cfg").unwrap();
+    let conf = dir.join("scrub.toml");
+    std::fs::write(
+        &conf,
+        format!("pools = [\"{}\"]\nboot_grace_minutes = 0\nprogress_secs = 1\n", pool.name),
+    )
+    .unwrap();
+    let bin = guest.binary("helios64-scrub").unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(&bin)
+            .arg("--config")
+            .arg(&conf)
+            .arg("--state-dir")
+            .arg(dir.join("run"))
+            .arg("--record-dir")
+            .arg(dir.join("lib"))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let dry = run(&["--dry-run"]);
+    assert!(dry.status.success());
+    let said = String::from_utf8_lossy(&dry.stderr).into_owned();
+    assert!(
+        said.contains(&format!("{}: start: no completed scrub on record", pool.name)),
+        "{said}"
+    );
+    assert!(zfs_scan_is_none(&pool.pool()), "a dry run starts nothing");
+    // A real run with --wait: the empty pool's scrub completes at once.
+    let done = run(&["--wait"]);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let said = String::from_utf8_lossy(&done.stderr).into_owned();
+    assert!(said.contains("scrub completed: "), "{said}");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run/scrub.json")).unwrap()).unwrap();
+    let record = &state["state"]["pools"][pool.name.as_str()];
+    assert!(record["last_end"].as_u64().unwrap() > 1_600_000_000, "{state}");
+    assert_eq!(record["errors"], 0);
+    // Now it is not due.
+    let again = run(&["--dry-run"]);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains(": not due: the last scrub completed at ")
+    );
+    let bad = std::fs::write(&conf, "interval_dayz = 3\n");
+    bad.unwrap();
+    assert_eq!(run(&["--dry-run"]).status.code(), Some(78));
+}
+
+fn zfs_scan_is_none(pool: &PoolName) -> bool {
+    native().status(pool).unwrap().scan.is_none()
+}

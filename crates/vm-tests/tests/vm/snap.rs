@@ -135,3 +135,49 @@ fn a_dataset_destroyed_between_listing_and_pruning() {
     assert!(out.errors.is_empty(), "{out:?}");
     assert_eq!(out.taken.len(), 2, "{out:?}");
 }
+
+#[test]
+fn the_binary_takes_prunes_and_writes_its_state_file() {
+    use std::process::Command;
+    let guest = require_guest();
+    let pool = TestPool::create(&guest, "snapbin", &["F"]);
+    pool.filesystem("a");
+    let dir = guest.scratch_dir("snapbin-cfg").unwrap();
+    let conf = dir.join("snap.toml");
+    std::fs::write(&conf, format!("timezone = \"UTC\"\n[datasets.\"{}\"]\nrecursive = true\nhourly = 1\ndaily = 0\nmonthly = 0\n", pool.name)).unwrap();
+    let bin = guest.binary("helios64-snap").unwrap();
+    let state = dir.join("run");
+    let run = |extra: &[&str]| {
+        Command::new(&bin)
+            .args(["run", "--config"])
+            .arg(&conf)
+            .arg("--state-dir")
+            .arg(&state)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let dry = run(&["--dry-run"]);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(plan["take"][0]["snapshots"].as_array().unwrap().len(), 2, "{plan}");
+    assert!(names_of(&native(), &pool, "a").is_empty(), "a dry run takes nothing");
+    let first = run(&[]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(names_of(&native(), &pool, "a").len(), 1);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("snap.json")).unwrap()).unwrap();
+    assert_eq!(written["daemon"], "snap");
+    assert_eq!(written["state"]["taken"].as_array().unwrap().len(), 2, "{written}");
+    let check = run(&["--monitor"]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(String::from_utf8_lossy(&check.stdout).starts_with("OK: all monitored datasets"));
+}
+
+fn names_of(zfs: &Native, pool: &TestPool, rel: &str) -> Vec<String> {
+    zfs.snapshots(&pool.dataset(rel))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name.short_name().to_owned())
+        .collect()
+}
