@@ -17,7 +17,9 @@ BPO=bookworm-backports
 ZFS_LIBS="libzfslinux-dev libnvpair3linux libuutil3linux libzfs6linux libzfsbootenv1linux libzpool6linux"
 
 host_pkgs() {
-  echo pkg-config libudev-dev libclang-dev clang python3 strace
+  # sanoid: the oracle of helios64-retention's differential tests and
+  # benchmark; time (GNU time): that benchmark's peak-RSS measurement.
+  echo pkg-config libudev-dev libclang-dev clang python3 strace sanoid time
   for p in $ZFS_LIBS; do echo "$p/$BPO"; done
   echo "smartmontools/$BPO"
 }

@@ -130,7 +130,8 @@ fn the_shipped_example_is_the_defaults_with_every_key() {
         .filter(|l| !l.starts_with("sata_controller"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let parsed: FandConfig = toml::from_str(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+    let parsed: FandConfig =
+        toml::from_str(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
     assert_eq!(parsed, FandConfig::default());
     assert!(text.contains("# sata_controller = "), "the optional key is shown too");
 }

@@ -110,7 +110,9 @@ fn it_follows_the_board_sensor_and_sigterm_leaves_full_speed() {
     let _driver = FanDriver::load();
     set_board_temp(&guest, 37); // 37 °C: 29 + 7/30·226 = 81.7 → 82
     let fand = start_fand(&guest);
-    wait_for("82 on both fans", || pwm("p6-fan") == Some((82, 1)) && pwm("p7-fan") == Some((82, 1)));
+    wait_for("82 on both fans", || {
+        pwm("p6-fan") == Some((82, 1)) && pwm("p7-fan") == Some((82, 1))
+    });
     set_board_temp(&guest, 50); // 29 + 20/30·226 = 179.7 → 180
     wait_for("180", || pwm("p6-fan") == Some((180, 1)) && pwm("p7-fan") == Some((180, 1)));
     // A value the driver refuses is refused by the kernel, as pwm-fan does.
@@ -134,7 +136,9 @@ fn unbinding_one_fan_sends_the_other_to_full_speed_and_rebinding_recovers() {
     assert_eq!(pwm("p6-fan"), None, "P6 unbound");
     write("/sys/bus/platform/drivers/pwm-fan/bind", "p6-fan");
     // Rediscovered, out of the fail-safe: both back under control.
-    wait_for("both back at 82", || pwm("p6-fan") == Some((82, 1)) && pwm("p7-fan") == Some((82, 1)));
+    wait_for("both back at 82", || {
+        pwm("p6-fan") == Some((82, 1)) && pwm("p7-fan") == Some((82, 1))
+    });
     let (code, stderr) = stop(fand, libc::SIGTERM);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("FAIL-SAFE"), "{stderr}");
@@ -153,7 +157,8 @@ fn full_speed_works_with_the_daemon_killed() {
     assert_eq!(code, None);
     assert_eq!(pwm("p6-fan"), Some((82, 1)));
     // What systemd's ExecStopPost runs: needs no daemon and no config.
-    let out = Command::new(guest.binary("helios64-fand").unwrap()).arg("--full-speed").output().unwrap();
+    let out =
+        Command::new(guest.binary("helios64-fand").unwrap()).arg("--full-speed").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!((pwm("p6-fan"), pwm("p7-fan")), (Some((255, 1)), Some((255, 1))));
 }
@@ -186,10 +191,8 @@ fn no_bay_disk_is_touched() {
     fs::write(
         &config,
         // Top-level keys before the first table.
-        format!("sata_controller = \"{address}\"\n{CONFIG}").replace(
-            "inputs = [\"board\"]",
-            "inputs = [\"board\", \"disks\"]",
-        ),
+        format!("sata_controller = \"{address}\"\n{CONFIG}")
+            .replace("inputs = [\"board\"]", "inputs = [\"board\", \"disks\"]"),
     )
     .unwrap();
     // A valid config that follows the disks (the default disks input).
@@ -211,6 +214,12 @@ fn no_bay_disk_is_touched() {
     let (code, stderr) = stop(fand, libc::SIGTERM);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stats(), before, "fand caused block I/O on a bay disk:\n{stderr}");
-    let modes = run_ok("sh", &["-c", "for d in /sys/block/sd?; do smartctl -n standby -i /dev/${d##*/} | grep 'Power mode'; done"]);
+    let modes = run_ok(
+        "sh",
+        &[
+            "-c",
+            "for d in /sys/block/sd?; do smartctl -n standby -i /dev/${d##*/} | grep 'Power mode'; done",
+        ],
+    );
     assert!(modes.lines().all(|l| l.contains("ACTIVE or IDLE")), "{modes}");
 }
