@@ -25,30 +25,7 @@ fn normalise(text: &str, root: &Root) -> String {
 }
 
 fn check_golden(name: &str, actual: &str) {
-    let path = golden_dir().join(name);
-    if std::env::var_os("HELIOS64_BLESS").is_some() {
-        fs::create_dir_all(golden_dir()).unwrap();
-        fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("golden file {} unreadable ({e}); run with HELIOS64_BLESS=1", path.display())
-    });
-    if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{} differs from the output at line {}:\n  golden: {:?}\n  actual: {:?}\n\
-             (HELIOS64_BLESS=1 regenerates it after an intended change)",
-            path.display(),
-            first + 1,
-            expected.lines().nth(first),
-            actual.lines().nth(first)
-        );
-    }
+    helios64_hal::testing::check_golden(&golden_dir(), name, actual);
 }
 
 #[test]

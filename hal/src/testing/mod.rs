@@ -121,3 +121,35 @@ pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
 pub fn ioctls_issued() -> u64 {
     crate::ioctl::issued()
 }
+
+/// Compares `actual` with the golden file `dir/name`, or writes it when
+/// `HELIOS64_BLESS` is set (then review the diff). Panics naming the first
+/// differing line.
+#[allow(clippy::panic)]
+pub fn check_golden(dir: &Path, name: &str, actual: &str) {
+    let path = dir.join(name);
+    if std::env::var_os("HELIOS64_BLESS").is_some() {
+        if let Err(e) = fs::create_dir_all(dir).and_then(|()| fs::write(&path, actual)) {
+            panic!("cannot bless {}: {e}", path.display());
+        }
+        return;
+    }
+    let expected = fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("golden file {} unreadable ({e}); run with HELIOS64_BLESS=1", path.display())
+    });
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the output at line {}:\n  golden: {:?}\n  actual: {:?}\n\
+             (HELIOS64_BLESS=1 regenerates it after an intended change)",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
