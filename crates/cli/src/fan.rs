@@ -12,6 +12,8 @@ use helios64_fan::{Cycle, DiscoverOptions, FanState, FandConfig, STATE_SCHEMA, d
 use helios64_hal::Root;
 use helios64_service::{ConfigSource, Freshness, MonoTime, StateDir, SystemClock};
 use helios64_text::Table;
+
+use crate::under;
 use serde::Serialize;
 
 /// Arguments of `helios64 fan`.
@@ -58,13 +60,6 @@ struct InputView {
     curve_pwm: Option<u8>,
 }
 
-fn under(root: &Option<PathBuf>, path: &str) -> PathBuf {
-    match root {
-        Some(dir) => dir.join(path.trim_start_matches('/')),
-        None => PathBuf::from(path),
-    }
-}
-
 pub(crate) fn run(args: Args) -> ExitCode {
     let hal_root = match &args.root {
         Some(dir) => Root::new(dir),
@@ -78,7 +73,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Ok(loaded) => loaded.into_config(),
         Err(e) => {
             let _ = writeln!(io::stderr(), "helios64 fan: {}", e.one_line());
-            return ExitCode::from(78);
+            return ExitCode::from(crate::EXIT_CONFIG);
         }
     };
     let (board, missing) =

@@ -4,9 +4,11 @@
 //! this file only dispatches.
 
 mod fan;
+mod health;
 mod smart;
 mod status;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -14,6 +16,17 @@ use clap::{Parser, Subcommand};
 /// Exit code for a command line that does not parse (sysexits EX_USAGE).
 /// Kept apart from the subcommands' status bits.
 pub(crate) const EXIT_USAGE: u8 = 64;
+
+/// Exit code for a bad configuration file (sysexits EX_CONFIG).
+pub(crate) const EXIT_CONFIG: u8 = 78;
+
+/// `path` (absolute, as on the box) under `--root`, or itself.
+pub(crate) fn under(root: &Option<PathBuf>, path: &str) -> PathBuf {
+    match root {
+        Some(dir) => dir.join(path.trim_start_matches('/')),
+        None => PathBuf::from(path),
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(name = "helios64", version, about = "Health and state of a Kobol Helios64 NAS")]
@@ -33,6 +46,10 @@ enum Command {
     /// What the fan daemon sees and would set: inputs, curves, duties,
     /// fail-safe.
     Fan(fan::Args),
+    /// One verdict for the whole box: bays joined to their disks' SMART and
+    /// ZFS vdevs, pools and scrubs, fans, UPS, links; monitoring-plugin
+    /// exit codes.
+    Health(health::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +65,6 @@ fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Smart(args) => smart::run(args),
         Command::Fan(args) => fan::run(args),
+        Command::Health(args) => health::run(args),
     }
 }
