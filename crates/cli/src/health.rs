@@ -12,8 +12,7 @@ use std::time::{Duration, SystemTime};
 use helios64_hal::Root;
 use helios64_health::collect::{self, Collected};
 use helios64_health::{HealthConfig, PoolEvent, SmartReading, assess, write_table};
-use helios64_service::{ConfigSource, StateDir, SystemClock};
-use helios64_smart::Runner;
+use helios64_service::{ConfigSource, StateDir};
 use helios64_zfs::PoolStatus;
 
 use crate::{EXIT_CONFIG, EXIT_USAGE, under};
@@ -109,7 +108,9 @@ pub(crate) fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let states = StateDir::new(under(&args.root, "/run/helios64"));
-    let clock = FixedWall(now);
+    // The wall clock pinned at the assessment's moment (`--at`), so state
+    // file ages agree with it.
+    let clock = helios64_service::SimClock::new(now);
     let inputs = collect::inputs(&root, &states, &clock, board, smart, pools, events);
     let health = assess(&inputs, &config, now);
 
@@ -127,19 +128,6 @@ pub(crate) fn run(args: Args) -> ExitCode {
         return fail(format_args!("cannot write the output: {e}"), 3);
     }
     ExitCode::from(health.verdict.exit_code())
-}
-
-/// The wall clock pinned at the assessment's moment (`--at`), so state
-/// file ages agree with it; the monotonic side is the system's.
-struct FixedWall(SystemTime);
-
-impl helios64_service::Clock for FixedWall {
-    fn monotonic(&self) -> helios64_service::MonoTime {
-        helios64_service::Clock::monotonic(&SystemClock)
-    }
-    fn wall(&self) -> SystemTime {
-        self.0
-    }
 }
 
 fn read_files(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>, ExitCode> {
@@ -170,22 +158,9 @@ fn smart(
     if !root.is_live() {
         return Ok(collect::skipped("smart", "not asked under --root (give --smartctl-json)"));
     }
-    let mut runner = Runner::new()
-        .smartctl(&config.smart.smartctl)
-        .timeout(Duration::from_secs(config.smart.timeout_seconds));
-    let state = &config.smart.state_file;
-    if !state.as_os_str().is_empty() {
-        runner = match runner.with_state_file(state) {
-            Ok(r) => r,
-            // A state file we cannot read loses only the last known values.
-            Err(e) => {
-                let _ =
-                    writeln!(io::stderr(), "helios64 health: {}", helios64_text::error_chain(&e));
-                Runner::new()
-                    .smartctl(&config.smart.smartctl)
-                    .timeout(Duration::from_secs(config.smart.timeout_seconds))
-            }
-        };
+    let (runner, warning) = collect::smart_runner(&config.smart);
+    if let Some(w) = warning {
+        let _ = writeln!(io::stderr(), "helios64 health: {w}");
     }
     let result = collect::smart_with_runner(&runner, &collect::bay_devices(board));
     if runner.state_file().is_some()
@@ -218,33 +193,25 @@ fn pools(args: &Args, root: &Root) -> Result<PoolsAndEvents, ExitCode> {
     Ok(live_pools())
 }
 
-#[cfg(feature = "native")]
 fn live_pools() -> PoolsAndEvents {
-    match helios64_zfs::Native::open() {
-        Ok(native) => (collect::pools(&native), recent_events(&native)),
-        // libzfs and the module disagree (an upgrade before the reboot):
-        // the zpool command still speaks for the running module.
-        Err(e) => {
-            let _ = writeln!(
-                io::stderr(),
-                "helios64 health: native ZFS unavailable ({}); using zpool",
-                helios64_text::error_chain(&e)
-            );
-            (collect::pools(&helios64_zfs::Cli::new()), Vec::new())
-        }
+    let (zfs, refused) = helios64_zfs::open_reader();
+    if let Some(e) = refused {
+        let _ = writeln!(
+            io::stderr(),
+            "helios64 health: native ZFS unavailable ({}); using zpool",
+            helios64_text::error_chain(&e)
+        );
     }
-}
-
-#[cfg(not(feature = "native"))]
-fn live_pools() -> PoolsAndEvents {
-    (collect::pools(&helios64_zfs::Cli::new()), Vec::new())
+    (collect::pools(zfs.as_ref()), recent_events())
 }
 
 /// The events the kernel still keeps, the last few per pool. Needs root;
 /// without it there are simply none to show.
 #[cfg(feature = "native")]
-fn recent_events(native: &helios64_zfs::Native) -> Vec<PoolEvent> {
-    let Ok(mut stream) = native.events(helios64_zfs::EventsFrom::Oldest) else { return Vec::new() };
+fn recent_events() -> Vec<PoolEvent> {
+    let Ok(mut stream) = helios64_zfs::Events::open(helios64_zfs::EventsFrom::Oldest) else {
+        return Vec::new();
+    };
     let mut by_pool: std::collections::BTreeMap<String, std::collections::VecDeque<PoolEvent>> =
         std::collections::BTreeMap::new();
     while let Ok(Some(event)) = stream.try_next() {
@@ -261,4 +228,9 @@ fn recent_events(native: &helios64_zfs::Native) -> Vec<PoolEvent> {
         });
     }
     by_pool.into_values().flatten().collect()
+}
+
+#[cfg(not(feature = "native"))]
+fn recent_events() -> Vec<PoolEvent> {
+    Vec::new()
 }

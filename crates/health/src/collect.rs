@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use helios64_fan::{FanState, STATE_SCHEMA as FAN_STATE_SCHEMA};
-use helios64_hal::Root;
+use helios64_hal::{Root, SataController};
 use helios64_service::Clock;
 use helios64_service::state::{Freshness, StateDir};
 use helios64_smart::report::{self, EntryKind};
@@ -20,6 +20,7 @@ use helios64_status::BoxStatus;
 use helios64_zfs_model::{ErrorKind, PoolStatus, Zfs};
 use smartctl_parser::Verdict;
 
+use crate::config::SmartConfig;
 use crate::inputs::{DaemonState, Inputs, PoolEvent, Reading, SmartReading};
 use crate::model::CollectorStatus;
 use crate::resolve::{self, DiskRef};
@@ -88,6 +89,38 @@ pub fn bay_devices(board: &BoxStatus) -> Vec<DeviceSpec> {
         .filter_map(|b| b.bay.disk.as_ref()?.block_device.as_ref())
         .map(|dev| DeviceSpec::with_type(format!("/dev/{dev}"), "sat"))
         .collect()
+}
+
+/// The bay disks, straight from the SATA controller (without reading the
+/// rest of the board): for a thread that refreshes SMART on its own.
+pub fn bay_devices_of(root: &Root) -> Result<Vec<DeviceSpec>, String> {
+    let err = |e: helios64_hal::Error| helios64_text::error_chain(&e);
+    let bays = SataController::find(root).and_then(|c| c.bays()).map_err(err)?;
+    let mut out = Vec::new();
+    for bay in bays {
+        if let Some(dev) = bay.block_device().map_err(err)? {
+            out.push(DeviceSpec::with_type(format!("/dev/{dev}"), "sat"));
+        }
+    }
+    Ok(out)
+}
+
+/// A runner as `[smart]` configures it, with its state file loaded. A
+/// state file that cannot be read loses only the last known values: the
+/// runner starts without them, and the error comes back to be reported.
+pub fn smart_runner(config: &SmartConfig) -> (Runner, Option<String>) {
+    let base = || {
+        Runner::new()
+            .smartctl(&config.smartctl)
+            .timeout(Duration::from_secs(config.timeout_seconds))
+    };
+    if config.state_file.as_os_str().is_empty() {
+        return (base(), None);
+    }
+    match base().with_state_file(&config.state_file) {
+        Ok(runner) => (runner, None),
+        Err(e) => (base(), Some(helios64_text::error_chain(&e))),
+    }
 }
 
 /// Runs the standby-safe runner on `devices`. smartctl missing fails the

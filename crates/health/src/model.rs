@@ -194,6 +194,8 @@ pub struct VdevHealth {
     pub path: Option<String>,
     /// `ONLINE`, `FAULTED`, ...
     pub state: String,
+    /// The state as [`PoolHealth::health_code`] numbers it.
+    pub state_code: u8,
     /// Why it is not online, ZFS's aux state (`corrupt_data`, `external`).
     pub aux: Option<String>,
     /// Read errors (`None` when ZFS did not report them).

@@ -162,10 +162,19 @@ impl StateDir {
 }
 
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_file_atomically(dir, path, bytes, 0o644)
+}
+
+/// Writes `bytes` to `path` (in directory `dir`) so a reader sees the old
+/// file or the new one, never a part: a dot-prefixed temp file in the same
+/// directory (readers that skip dot files, like node_exporter's textfile
+/// collector, never see it), written, set to `mode`, fsynced, renamed over
+/// `path`, then the directory fsynced. On failure the temp file is removed.
+pub fn write_file_atomically(dir: &Path, path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let prefix = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
     let mut temp = tempfile::Builder::new().prefix(&prefix).suffix(".tmp").tempfile_in(dir)?;
     temp.write_all(bytes)?;
-    temp.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
+    temp.as_file().set_permissions(fs::Permissions::from_mode(mode))?;
     temp.as_file().sync_all()?;
     // On failure the temp file is removed when `e.file` drops.
     temp.persist(path).map_err(|e| e.error)?;

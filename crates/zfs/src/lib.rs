@@ -78,6 +78,23 @@ mod error {
 
 #[cfg(feature = "cli")]
 pub use cli::Cli;
+
+/// A backend for reading pools, the best this build and system allow:
+/// [`Native`] when built with it and libzfs matches the kernel module,
+/// else [`Cli`] (the `zpool` command speaks for whatever module runs, e.g.
+/// after an upgrade before the reboot). The native backend's refusal, when
+/// there was one, comes back with the fallback so the caller can say why.
+#[cfg(feature = "cli")]
+pub fn open_reader() -> (Box<dyn Zfs>, Option<ZfsError>) {
+    #[cfg(feature = "native")]
+    let opened = match Native::open() {
+        Ok(native) => (Box::new(native) as Box<dyn Zfs>, None),
+        Err(e) => (Box::new(Cli::new()) as Box<dyn Zfs>, Some(e)),
+    };
+    #[cfg(not(feature = "native"))]
+    let opened = (Box::new(Cli::new()) as Box<dyn Zfs>, None);
+    opened
+}
 #[cfg(feature = "native")]
 pub use native::{Event, Events, EventsFrom, Native, parse_event};
 #[cfg(feature = "native")]

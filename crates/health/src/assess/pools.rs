@@ -250,6 +250,7 @@ fn vdevs(
                 depth,
                 path: v.path.clone(),
                 state: health.as_str().to_owned(),
+                state_code: health_code(health),
                 aux: v.aux.map(|a| a.as_str().to_owned()),
                 read_errors: v.errors.map(|e| e.read),
                 write_errors: v.errors.map(|e| e.write),
