@@ -19,7 +19,10 @@ ZFS_LIBS="libzfslinux-dev libnvpair3linux libuutil3linux libzfs6linux libzfsboot
 host_pkgs() {
   # sanoid: the oracle of helios64-retention's differential tests and
   # benchmark; time (GNU time): that benchmark's peak-RSS measurement.
+  # prometheus (and its promtool), prometheus-node-exporter: the exporter's
+  # tests scrape with the real ones and lint with promtool.
   echo pkg-config libudev-dev libclang-dev clang python3 strace sanoid time
+  echo prometheus prometheus-node-exporter
   for p in $ZFS_LIBS; do echo "$p/$BPO"; done
   echo "smartmontools/$BPO"
 }

@@ -2,6 +2,7 @@
 //! between scrapes, on the service runtime's loop.
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
@@ -45,6 +46,7 @@ pub struct Exporter {
     config: ExporterConfig,
     health_config: HealthConfig,
     health_source: ConfigSource,
+    smart_state_file: Option<PathBuf>,
     scraper: Scraper,
     leds: Option<LedDriver>,
     led_error: Option<String>,
@@ -61,12 +63,20 @@ pub fn bind(addr: &str) -> Result<(TcpListener, SocketAddr), ExporterError> {
     Ok((listener, local))
 }
 
-/// Loads `health.toml` from `source`.
-pub fn load_health(source: &ConfigSource) -> Result<HealthConfig, ExporterError> {
-    source
+/// Loads `health.toml` from `source`, with `[smart] state_file` replaced by
+/// `state_file` when given (`--smart-state-file`).
+pub fn load_health(
+    source: &ConfigSource,
+    state_file: Option<&Path>,
+) -> Result<HealthConfig, ExporterError> {
+    let mut config = source
         .load::<HealthConfig>()
         .map(Loaded::into_config)
-        .map_err(|e| ExporterError::HealthConfig(e.one_line()))
+        .map_err(|e| ExporterError::HealthConfig(e.one_line()))?;
+    if let Some(file) = state_file {
+        config.smart.state_file = file.to_path_buf();
+    }
+    Ok(config)
 }
 
 impl Exporter {
@@ -76,9 +86,10 @@ impl Exporter {
         config: ExporterConfig,
         listen: Option<String>,
         health_source: ConfigSource,
+        smart_state_file: Option<PathBuf>,
         scraper: Scraper,
     ) -> Result<Exporter, ExporterError> {
-        let health_config = load_health(&health_source)?;
+        let health_config = load_health(&health_source, smart_state_file.as_deref())?;
         let addr = listen.unwrap_or_else(|| config.listen.clone());
         let (listener, listening) = bind(&addr)?;
         tracing::info!("listening on {listening}");
@@ -90,6 +101,7 @@ impl Exporter {
             config,
             health_config,
             health_source,
+            smart_state_file,
             scraper,
             led_error: None,
             verdict: None,
@@ -263,7 +275,7 @@ impl Daemon for Exporter {
         let config = loaded.into_config();
         // Everything that can fail first; nothing changes unless all of it
         // succeeds.
-        let health_config = load_health(&self.health_source)?;
+        let health_config = load_health(&self.health_source, self.smart_state_file.as_deref())?;
         let rebound =
             if config.listen == self.config.listen { None } else { Some(bind(&config.listen)?) };
         if let Some((listener, addr)) = rebound {

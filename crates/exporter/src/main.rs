@@ -46,6 +46,11 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     health_config: Option<PathBuf>,
 
+    /// Keep SMART's last known results in FILE instead of health.toml's
+    /// `[smart] state_file` (the unit points it at its StateDirectory).
+    #[arg(long, value_name = "FILE")]
+    smart_state_file: Option<PathBuf>,
+
     /// Saved `zpool status -jp --json-int` output instead of asking ZFS
     /// (a fixture run; repeatable).
     #[arg(long = "zpool-json", value_name = "FILE")]
@@ -169,7 +174,7 @@ fn textfile_mode(args: &Args, dir: &std::path::Path, root: Root) -> ExitCode {
             return Exit::Config.into();
         }
     };
-    let health = match load_health(&health_source(args)) {
+    let health = match load_health(&health_source(args), args.smart_state_file.as_deref()) {
         Ok(h) => h,
         Err(e) => {
             say(&e.to_string());
@@ -254,9 +259,10 @@ fn main() -> ExitCode {
     };
     let listen = args.listen.clone();
     let source = health_source(&args);
+    let state_file = args.smart_state_file.clone();
     helios64_service::run_daemon("exporter", &args.service, move |loaded, service| {
         let config: ExporterConfig = loaded.into_config();
-        let health = load_health(&source)?;
+        let health = load_health(&source, state_file.as_deref())?;
         let smart = match saved {
             Some(s) => SmartSource::Once(s),
             None if !health.smart.enabled => {
@@ -279,7 +285,7 @@ fn main() -> ExitCode {
             once => once,
         };
         let scraper = Scraper { root: root.clone(), states: states_of(service), smart, zfs };
-        Exporter::start(root, config, listen, source, scraper)
+        Exporter::start(root, config, listen, source, state_file, scraper)
     })
 }
 
