@@ -98,7 +98,7 @@ pub(crate) fn run(args: Args) -> ExitCode {
     let now =
         args.at.map_or_else(SystemTime::now, |t| SystemTime::UNIX_EPOCH + Duration::from_secs(t));
 
-    let board = collect::board(&root);
+    let board = collect::board(&root, config.sata_controller.as_deref());
     let smart = match smart(&args, &root, &config, &board.0, now) {
         Ok(smart) => smart,
         Err(code) => return code,

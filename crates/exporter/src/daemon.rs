@@ -2,8 +2,8 @@
 //! between scrapes, on the service runtime's loop.
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
 use std::os::fd::{AsFd, BorrowedFd};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use helios64_hal::Root;
@@ -284,12 +284,14 @@ impl Daemon for Exporter {
             self.listening = addr;
         }
         let smart_changed = config.smart_interval_seconds != self.config.smart_interval_seconds
-            || health_config.smart != self.health_config.smart;
+            || health_config.smart != self.health_config.smart
+            || health_config.sata_controller != self.health_config.sata_controller;
         if smart_changed && let SmartSource::Refresher(old) = &self.scraper.smart {
             old.stop();
             self.scraper.smart = SmartSource::Refresher(SmartRefresher::start(
                 self.root.clone(),
                 health_config.smart.clone(),
+                health_config.sata_controller.clone(),
                 Duration::from_secs(config.smart_interval_seconds),
             ));
         }

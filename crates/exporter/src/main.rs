@@ -197,7 +197,7 @@ fn textfile_mode(args: &Args, dir: &std::path::Path, root: Root) -> ExitCode {
             if let Some(w) = warning {
                 say(&w);
             }
-            let result = match collect::bay_devices_of(&root) {
+            let result = match collect::bay_devices_of(&root, health.sata_controller.as_deref()) {
                 Ok(devices) => collect::smart_with_runner(&runner, &devices),
                 Err(e) => collect::skipped("smart", format!("cannot list the bay disks: {e}")),
             };
@@ -275,6 +275,7 @@ fn main() -> ExitCode {
             None => SmartSource::Refresher(SmartRefresher::start(
                 root.clone(),
                 health.smart.clone(),
+                health.sata_controller.clone(),
                 Duration::from_secs(config.smart_interval_seconds),
             )),
         };

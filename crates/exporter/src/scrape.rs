@@ -58,7 +58,7 @@ impl Scraper {
     /// even encoding fails, the text is a single failed-collector line.
     pub fn scrape(&self, config: &HealthConfig, clock: &dyn Clock) -> Scraped {
         let started = Instant::now();
-        let board = collect::board(&self.root);
+        let board = collect::board(&self.root, config.sata_controller.as_deref());
         let smart = match &self.smart {
             SmartSource::Refresher(r) => r.latest(),
             SmartSource::Once((reading, status)) => (reading.clone(), status.clone()),

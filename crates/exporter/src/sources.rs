@@ -38,8 +38,15 @@ pub struct SmartRefresher {
 }
 
 impl SmartRefresher {
-    /// Starts the thread: a first run at once, then one every `interval`.
-    pub fn start(root: Root, config: SmartConfig, interval: Duration) -> SmartRefresher {
+    /// Starts the thread: a first run at once, then one every `interval`,
+    /// over the disks in the bays of `sata_controller` (the JMB585 when
+    /// `None`).
+    pub fn start(
+        root: Root,
+        config: SmartConfig,
+        sata_controller: Option<String>,
+        interval: Duration,
+    ) -> SmartRefresher {
         let shared = Arc::new((Mutex::new(SmartShared::default()), Condvar::new()));
         let theirs = Arc::clone(&shared);
         let spawned = thread::Builder::new().name("smart".into()).spawn(move || {
@@ -48,7 +55,7 @@ impl SmartRefresher {
                 tracing::warn!("SMART state file: {w}");
             }
             loop {
-                let result = match collect::bay_devices_of(&root) {
+                let result = match collect::bay_devices_of(&root, sata_controller.as_deref()) {
                     Ok(devices) => collect::smart_with_runner(&runner, &devices),
                     Err(e) => {
                         let c = collect::Collector::start("smart");

@@ -188,7 +188,7 @@ fn smart_without_smartctl_is_a_failed_source_not_a_panic() {
         ..SmartConfig::default()
     };
     let refresher =
-        SmartRefresher::start(Fixture::Armbian.root(), config, Duration::from_secs(3600));
+        SmartRefresher::start(Fixture::Armbian.root(), config, None, Duration::from_secs(3600));
     // Before the first run: skipped, not failed.
     let deadline = Instant::now() + Duration::from_secs(20);
     while refresher.runs() == 0 {

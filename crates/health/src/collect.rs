@@ -93,9 +93,16 @@ pub fn bay_devices(board: &BoxStatus) -> Vec<DeviceSpec> {
 
 /// The bay disks, straight from the SATA controller (without reading the
 /// rest of the board): for a thread that refreshes SMART on its own.
-pub fn bay_devices_of(root: &Root) -> Result<Vec<DeviceSpec>, String> {
+pub fn bay_devices_of(
+    root: &Root,
+    sata_controller: Option<&str>,
+) -> Result<Vec<DeviceSpec>, String> {
     let err = |e: helios64_hal::Error| helios64_text::error_chain(&e);
-    let bays = SataController::find(root).and_then(|c| c.bays()).map_err(err)?;
+    let controller = match sata_controller {
+        Some(address) => SataController::at(root, address),
+        None => SataController::find(root),
+    };
+    let bays = controller.and_then(|c| c.bays()).map_err(err)?;
     let mut out = Vec::new();
     for bay in bays {
         if let Some(dev) = bay.block_device().map_err(err)? {
@@ -313,11 +320,12 @@ pub fn pin_managed(root: &Root, states: &StateDir) -> bool {
     root.exists(&states.path("pin")).unwrap_or(false)
 }
 
-/// Reads the whole board under `root` (it never fails as a whole: a
-/// section that cannot be read is listed in its errors).
-pub fn board(root: &Root) -> (BoxStatus, CollectorStatus) {
+/// Reads the whole board under `root`, the bays on `sata_controller` (the
+/// JMB585 when `None`). It never fails as a whole: a section that cannot
+/// be read is listed in its errors.
+pub fn board(root: &Root, sata_controller: Option<&str>) -> (BoxStatus, CollectorStatus) {
     let c = Collector::start("board");
-    let board = BoxStatus::collect(root);
+    let board = BoxStatus::collect_with(root, sata_controller);
     let status = c.finish(if board.errors.is_empty() {
         CollectorOutcome::Read
     } else {

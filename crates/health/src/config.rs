@@ -181,6 +181,10 @@ pub struct HealthConfig {
     pub leds: Leds,
     /// SMART.
     pub smart: SmartConfig,
+    /// The PCI address of the SATA controller whose ports 1–5 are the
+    /// bays; unset: the Helios64's JMB585, found by its PCI id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sata_controller: Option<String>,
 }
 
 impl Config for HealthConfig {

@@ -47,7 +47,7 @@ impl Reader<'_> {
     }
 }
 
-pub(crate) fn collect(root: &Root) -> BoxStatus {
+pub(crate) fn collect(root: &Root, sata_controller: Option<&str>) -> BoxStatus {
     let mut r = Reader { root, errors: Vec::new() };
     let board = r.read(Section::Board, Board::detect(root));
     let inventory = match &board {
@@ -57,7 +57,7 @@ pub(crate) fn collect(root: &Root) -> BoxStatus {
     let thermal = read_thermal(&mut r);
     let fans = read_fans(&mut r);
     let leds = read_leds(&mut r);
-    let bays = read_bays(&mut r, leds.as_deref());
+    let bays = read_bays(&mut r, leds.as_deref(), sata_controller);
     let network = read_network(&mut r);
     let cpus = r.read(Section::Cpus, CpuTopology::read(root));
     let pinning = read_pinning(&mut r);
@@ -155,8 +155,16 @@ fn read_leds(r: &mut Reader<'_>) -> Option<Vec<LedSnapshot>> {
     Some(out)
 }
 
-fn read_bays(r: &mut Reader<'_>, leds: Option<&[LedSnapshot]>) -> Option<Vec<BayView>> {
-    let controller = r.read(Section::Bays, SataController::find(r.root))?;
+fn read_bays(
+    r: &mut Reader<'_>,
+    leds: Option<&[LedSnapshot]>,
+    sata_controller: Option<&str>,
+) -> Option<Vec<BayView>> {
+    let found = match sata_controller {
+        Some(address) => SataController::at(r.root, address),
+        None => SataController::find(r.root),
+    };
+    let controller = r.read(Section::Bays, found)?;
     let bays = r.read(Section::Bays, controller.bays())?;
     let mut views = Vec::new();
     for bay in bays {

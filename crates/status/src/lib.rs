@@ -118,7 +118,14 @@ impl BoxStatus {
     /// Reads the whole board under `root`. Never fails: unreadable sections
     /// are `None` and listed in [`BoxStatus::errors`].
     pub fn collect(root: &Root) -> BoxStatus {
-        collect::collect(root)
+        collect::collect(root, None)
+    }
+
+    /// Like [`BoxStatus::collect`], with the bays on the SATA controller at
+    /// PCI address `sata_controller` instead of the Helios64's JMB585 (a
+    /// test machine, or a board with another controller).
+    pub fn collect_with(root: &Root, sata_controller: Option<&str>) -> BoxStatus {
+        collect::collect(root, sata_controller)
     }
 
     /// Whether every section and item was read.

@@ -54,7 +54,7 @@ pub(crate) fn inputs(fixture: Fixture) -> Inputs {
         &fixture.root(),
         &StateDir::new(states.path()),
         &clock,
-        collect::board(&fixture.root()),
+        collect::board(&fixture.root(), None),
         saved_smart(fixture),
         saved_pools(fixture),
         Vec::new(),

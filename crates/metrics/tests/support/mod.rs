@@ -43,7 +43,7 @@ pub(crate) fn saved_inputs(fixture: Fixture, board: &str) -> Inputs {
         &fixture.root(),
         &StateDir::new(states.path()),
         &SimClock::new(now()),
-        collect::board(&fixture.root()),
+        collect::board(&fixture.root(), None),
         collect::smart_from_saved(&files, now()),
         collect::pools_from_saved(&[("zpool-status.json".into(), pools)]),
         Vec::new(),

@@ -26,6 +26,7 @@ mod hal_leds;
 mod hal_net;
 mod hal_thermal;
 mod hal_ups;
+mod health;
 mod scrub;
 mod smart;
 mod smoke;
