@@ -123,7 +123,8 @@ pub struct SmartView {
 pub struct VdevLink {
     /// The pool.
     pub pool: String,
-    /// The vdev's name in the pool config (its path, as given at creation).
+    /// The vdev's name as `zpool status` prints it (`ata-…` for a whole
+    /// disk by id, `sdb1`); the path is in the pool's vdev list.
     pub vdev: String,
     /// Its state (`ONLINE`, `FAULTED`, ...).
     pub state: String,

@@ -45,7 +45,10 @@ fn armbian_joins_each_finding_to_its_bay_disk_and_vdev() {
     assert_eq!(bay3.level, Level::Critical);
     assert_eq!(disk.vdevs.len(), 1);
     assert_eq!(disk.vdevs[0].pool, "tank");
-    assert_eq!(disk.vdevs[0].vdev, "/dev/disk/by-id/ata-ST4000VN008-2DR166_ZGY0AB03-part1");
+    // The vdev as zpool status names it; the pool's view keeps the path.
+    assert_eq!(disk.vdevs[0].vdev, "ata-ST4000VN008-2DR166_ZGY0AB03");
+    let leaf = health.pools[0].vdevs.iter().find(|v| v.bay == Some(3)).unwrap();
+    assert_eq!(leaf.path.as_deref(), Some("/dev/disk/by-id/ata-ST4000VN008-2DR166_ZGY0AB03-part1"));
     // Bay 2 (sde) has the vdev with checksum errors: a warning on bay 2.
     let r = health.reasons.iter().find(|r| r.code == ReasonCode::VdevErrors).unwrap();
     assert_eq!((r.subject.bay, r.subject.device.as_deref()), (Some(2), Some("sde")));
@@ -70,8 +73,11 @@ fn mainline_resolves_by_path_by_partuuid_and_kernel_names() {
     let health =
         assess(&support::inputs(Fixture::Mainline), &HealthConfig::default(), support::now());
     let pool = &health.pools[0];
-    let place = |name: &str| {
-        pool.vdevs.iter().find(|v| v.name.contains(name)).map(|v| (v.bay, v.device.clone()))
+    let place = |path: &str| {
+        pool.vdevs
+            .iter()
+            .find(|v| v.path.as_deref().is_some_and(|p| p.contains(path)))
+            .map(|v| (v.bay, v.device.clone()))
     };
     assert_eq!(place("by-path"), Some((Some(2), Some("sda".into()))));
     assert_eq!(place("by-partuuid"), Some((Some(3), Some("sdc".into()))));

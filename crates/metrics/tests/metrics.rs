@@ -94,7 +94,7 @@ fn the_join_and_compatible_names_carry_the_facts() {
         encode(&Snapshot { health: &health, smart: &readings(&inputs), collectors: &[] }).unwrap();
     for line in [
         "zfs_pool_health{pool=\"tank\"} 0",
-        "zfs_vdev_checksum_errors{pool=\"tank\",vdev=\"/dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1AB0002-part1\",bay=\"2\",device=\"sde\"} 2",
+        "zfs_vdev_checksum_errors{pool=\"tank\",vdev=\"ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1AB0002\",bay=\"2\",device=\"sde\"} 2",
         "helios64_bay_status{bay=\"3\"} 2",
         "helios64_health_status 2",
         "smartctl_device_smart_status{device=\"sdc\"} 1",
@@ -102,7 +102,7 @@ fn the_join_and_compatible_names_carry_the_facts() {
         "helios64_smart_standby{device=\"sdd\"} 1",
         "smartctl_device_state{device=\"sdd\"} 1",
         "zfs_pool_scrub_last_completed_age_seconds{pool=\"tank\"} 1036800",
-        "helios64_bay_vdev_info{bay=\"1\",device=\"sdc\",pool=\"tank\",vdev=\"/dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1AB0001-part1\"} 1",
+        "helios64_bay_vdev_info{bay=\"1\",device=\"sdc\",pool=\"tank\",vdev=\"ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1AB0001\"} 1",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line}");
     }

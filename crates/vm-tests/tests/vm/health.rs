@@ -170,10 +170,16 @@ fn has(metrics: &str, line: &str) -> bool {
     metrics.lines().any(|l| l == line)
 }
 
-/// The pool's leaf on bay `n`'s disk, by id (ZFS partitions a whole disk
-/// and names its first partition).
+/// The path of the pool's leaf on bay `n`'s disk, by id (ZFS partitions a
+/// whole disk and records its first partition).
 fn leaf(bay: u8) -> String {
     format!("{}-part1", board::bay_by_id(bay))
+}
+
+/// That leaf's name as `zpool status` prints it (and the `vdev` label):
+/// the by-id name without its directory and partition.
+fn leaf_name(bay: u8) -> String {
+    board::bay_by_id(bay).rsplit('/').next().unwrap().to_owned()
 }
 
 #[test]
@@ -197,7 +203,15 @@ fn a_degraded_pool_on_the_bays_is_joined_lit_and_cleared() {
     // by-id link and the kernel's partition.
     let bay3 = &baseline["bays"][2]["disk"];
     assert_eq!(bay3["vdevs"][0]["pool"], pool.name.as_str());
-    assert_eq!(bay3["vdevs"][0]["vdev"], leaf(3).as_str());
+    assert_eq!(bay3["vdevs"][0]["vdev"], leaf_name(3).as_str());
+    let pool_vdevs = baseline["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == pool.name.as_str())
+        .unwrap();
+    let v = pool_vdevs["vdevs"].as_array().unwrap().iter().find(|v| v["bay"] == 3).unwrap();
+    assert_eq!(v["path"], leaf(3).as_str());
 
     let exporter = exporter(&guest, &s);
     run_ok("zpool", &["offline", &pool.name, &leaf(3)]);
@@ -262,7 +276,7 @@ fn checksum_errors_light_the_bay_of_the_damaged_disk_until_zpool_clear() {
     assert!(r.contains(&("warning".into(), "vdev_errors".into(), Some(2))), "{r:?}");
     assert_eq!(bay_level(&doc, 2), "warning");
     assert!(doc["bays"][1]["disk"]["vdevs"][0]["checksum_errors"].as_u64().unwrap() > 0);
-    let vdev = leaf(2);
+    let vdev = leaf_name(2);
     let m = wait_metrics(&exporter, "checksum errors", |m| {
         m.lines().any(|l| {
             l.starts_with(&format!(
