@@ -24,11 +24,13 @@ use helios64_service::state::StateDir;
 fn scrape(c: &mut Criterion) {
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_000);
     let dir = fixtures_dir().join("health/armbian");
-    let mut files: Vec<_> = std::fs::read_dir(dir.join("smart")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(dir.join("smart")).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let smart_files: Vec<(String, Vec<u8>)> =
         files.iter().map(|p| (p.display().to_string(), std::fs::read(p).unwrap())).collect();
-    let pools = vec![("zpool".to_owned(), std::fs::read_to_string(dir.join("zpool-status.json")).unwrap())];
+    let pools =
+        vec![("zpool".to_owned(), std::fs::read_to_string(dir.join("zpool-status.json")).unwrap())];
     let smart = collect::smart_from_saved(&smart_files, now);
     let zfs = collect::pools_from_saved(&pools);
     let root = Fixture::Armbian.root();
@@ -54,15 +56,29 @@ fn scrape(c: &mut Criterion) {
                 Vec::new(),
             );
             let health = assess(&inputs, &config, now);
-            black_box(encode(&Snapshot { health: &health, smart: &readings, collectors: &[] }).unwrap())
+            black_box(
+                encode(&Snapshot { health: &health, smart: &readings, collectors: &[] }).unwrap(),
+            )
         });
     });
     g.bench_function("board", |b| b.iter(|| black_box(collect::board(&root, None))));
-    let inputs = collect::inputs(&root, &states, &clock, collect::board(&root, None), smart.clone(), zfs.clone(), Vec::new());
+    let inputs = collect::inputs(
+        &root,
+        &states,
+        &clock,
+        collect::board(&root, None),
+        smart.clone(),
+        zfs.clone(),
+        Vec::new(),
+    );
     g.bench_function("assess", |b| b.iter(|| black_box(assess(&inputs, &config, now))));
     let health = assess(&inputs, &config, now);
     g.bench_function("encode", |b| {
-        b.iter(|| black_box(encode(&Snapshot { health: &health, smart: &readings, collectors: &[] }).unwrap()));
+        b.iter(|| {
+            black_box(
+                encode(&Snapshot { health: &health, smart: &readings, collectors: &[] }).unwrap(),
+            )
+        });
     });
     g.finish();
 }
