@@ -141,10 +141,7 @@ impl Guest {
         let path = PathBuf::from(dir).join(name);
         match fs::metadata(&path) {
             Ok(m) if m.is_file() => Ok(path),
-            Ok(_) => Err(Error::Read {
-                path,
-                source: std::io::Error::other("not a regular file"),
-            }),
+            Ok(_) => Err(Error::Read { path, source: std::io::Error::other("not a regular file") }),
             Err(source) => Err(Error::Read { path, source }),
         }
     }
