@@ -401,6 +401,11 @@ impl Policy {
         self.mains
     }
 
+    /// Whether mains reads off and the debounce is running.
+    pub fn debouncing(&self) -> bool {
+        self.state == PowerState::Online && self.off_since.is_some()
+    }
+
     /// How long mains has been off (debouncing or on battery), at `now`.
     pub fn mains_off_for(&self, now: MonoTime) -> Option<Duration> {
         match self.state {
