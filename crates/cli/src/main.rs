@@ -6,6 +6,7 @@
 mod fan;
 mod smart;
 mod status;
+mod ups;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,9 @@ enum Command {
     /// What the fan daemon sees and would set: inputs, curves, duties,
     /// fail-safe.
     Fan(fan::Args),
+    /// The UPS: state, mains, pack volts, time on battery, estimated time
+    /// to the threshold, next action (from helios64-upsd and a reading now).
+    Ups(ups::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +52,6 @@ fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Smart(args) => smart::run(args),
         Command::Fan(args) => fan::run(args),
+        Command::Ups(args) => ups::run(args),
     }
 }

@@ -28,6 +28,7 @@ mod hal_ups;
 mod smart;
 mod smoke;
 mod status;
+mod upsd;
 mod zfs_cli_json;
 mod zfs_pool;
 mod zfs_pyzfs;
