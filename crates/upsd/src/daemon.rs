@@ -64,6 +64,7 @@ pub(crate) struct Upsd {
     state_error_logged: bool,
     phase: Option<String>,
     retry_at: Option<MonoTime>,
+    ticks: u64,
 }
 
 impl std::fmt::Debug for Upsd {
@@ -130,6 +131,7 @@ impl Upsd {
             state_error_logged: false,
             phase: None,
             retry_at: None,
+            ticks: 0,
         };
         daemon.report_last_shutdown();
         Ok(daemon)
@@ -307,6 +309,11 @@ impl Daemon for Upsd {
         self.handle(events, ctx);
         self.follow_progress(ctx);
         self.write_state(ctx, false);
+        self.ticks += 1;
+        if self.ticks == 1 {
+            let n = crate::memory::release_startup_pages();
+            tracing::debug!("start-up pages of {n} mappings given back");
+        }
         Ok(())
     }
 

@@ -15,6 +15,7 @@
 mod actions;
 mod daemon;
 mod hook;
+mod memory;
 
 use std::process::ExitCode;
 
