@@ -163,6 +163,13 @@ fn glitch_nothing_short_outage_cancelled_long_outage_one_shutdown() {
         (Some("shutdown"), Some("max_on_battery"))
     );
     assert!(Path::new(RECORDS).join("last-shutdown.json").exists());
+    let pid = rig.daemon.as_ref().unwrap().id();
+    let rss = read(format!("/proc/{pid}/status"))
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .unwrap()
+        .to_owned();
+    eprintln!("helios64-upsd (debug build, udev monitor open) after the test: {rss}");
     let stderr = rig.stop();
     assert!(stderr.contains("mains from power_supply test_ac"), "{stderr}");
 }

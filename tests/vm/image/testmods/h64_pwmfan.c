@@ -15,6 +15,7 @@
  */
 #include <linux/err.h>
 #include <linux/hwmon.h>
+#include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 
