@@ -132,6 +132,9 @@ pub struct Policy {
     shutdown: Option<(ShutdownReason, MonoTime)>,
     mains_back_in_shutdown: bool,
     counters: Counters,
+    /// When an earlier run of the daemon first read mains off, if that
+    /// outage may still be going on.
+    restored_off_since: Option<MonoTime>,
 }
 
 impl Policy {
@@ -155,6 +158,7 @@ impl Policy {
             shutdown: None,
             mains_back_in_shutdown: false,
             counters: Counters::default(),
+            restored_off_since: None,
         }
     }
 
@@ -167,6 +171,17 @@ impl Policy {
             self.filter = VoltageFilter::new(config.filter, config.filter_window);
         }
         self.config = config;
+    }
+
+    /// An earlier run of the daemon (a restart, a crash) had read mains off
+    /// for `mains_off_for` by `now`: if the first reading of this run is off
+    /// too, the outage is timed from then, not from this start. A daemon
+    /// restarting in a loop during an outage must not push the shutdown
+    /// back each time.
+    pub fn restore_outage(&mut self, mains_off_for: Duration, now: MonoTime) {
+        let since_epoch = now.saturating_since(MonoTime::default());
+        self.restored_off_since =
+            Some(MonoTime::from_duration(since_epoch.saturating_sub(mains_off_for)));
     }
 
     /// The configuration in use.
@@ -208,6 +223,7 @@ impl Policy {
             MainsObs::Offline => false,
         };
         self.mains = Some(online);
+        let restored = self.restored_off_since.take();
         match (self.state, online) {
             (PowerState::Shutdown, true) => {
                 if !self.mains_back_in_shutdown {
@@ -231,8 +247,8 @@ impl Policy {
                         });
                         return;
                     }
-                    self.off_since = Some(now);
-                    if !self.config.on_battery_delay.is_zero() {
+                    self.off_since = Some(restored.unwrap_or(now));
+                    if restored.is_none() && !self.config.on_battery_delay.is_zero() {
                         events
                             .push(PolicyEvent::MainsOff { debounce: self.config.on_battery_delay });
                     }

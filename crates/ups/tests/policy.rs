@@ -468,3 +468,27 @@ proptest! {
         prop_assert!(rig.shutdowns().is_empty());
     }
 }
+
+#[test]
+fn a_restart_during_an_outage_keeps_its_clock() {
+    let mut rig = Rig::defaults();
+    rig.secs(1000);
+    // The previous run had mains off for 590 s by now.
+    let now = rig.at();
+    rig.monitor.policy_mut().restore_outage(Duration::from_secs(590), now);
+    rig.mains.set_online(false);
+    rig.secs(20);
+    assert_eq!(
+        rig.shutdowns(),
+        [(1010, ShutdownReason::OnBatteryLimit { limit: Duration::from_secs(600) })]
+    );
+    // Mains on at the first reading: the old outage is over, forgotten.
+    let mut rig = Rig::defaults();
+    let now = rig.at();
+    rig.monitor.policy_mut().restore_outage(Duration::from_secs(590), now);
+    rig.secs(5);
+    rig.mains.set_online(false);
+    rig.secs(100);
+    assert!(rig.shutdowns().is_empty());
+    assert_eq!(rig.state(), PowerState::OnBattery);
+}

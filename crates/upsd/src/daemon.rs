@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use helios64_hal::{EventSource, HotplugMonitor, KernelSubsystem, MainsSource, Root, Ups};
 use helios64_service::{
-    Context, Daemon, Freshness, Loaded, MonoTime, Ready, Service, StateDir, Token,
+    Clock, Context, Daemon, Freshness, Loaded, MonoTime, Ready, Service, StateDir, Token,
 };
 use helios64_ups::{
     Event, Monitor, Policy, PolicyEvent, PowerState, STATE_SCHEMA, UpsState, UpsdConfig,
@@ -33,6 +33,8 @@ const RETRY_POWER_OFF: Duration = Duration::from_secs(60);
 /// The record of the last shutdown (`/var/lib/helios64/upsd/last-shutdown.json`).
 const RECORD: &str = "last-shutdown";
 const RECORD_SCHEMA: u32 = 1;
+/// A previous run's state file older than this says nothing about now.
+const RESTORE_MAX_AGE: Duration = Duration::from_secs(300);
 
 /// Why the box went down, kept for the next boot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -134,7 +136,45 @@ impl Upsd {
             ticks: 0,
         };
         daemon.report_last_shutdown();
+        let mut daemon = daemon;
+        daemon.restore_outage();
         Ok(daemon)
+    }
+
+    /// A restart during an outage (a crash, `systemctl restart`) keeps the
+    /// outage's clock: the previous run's state file, if at most
+    /// [`RESTORE_MAX_AGE`] old, says how long mains had been off.
+    fn restore_outage(&mut self) {
+        #[derive(Deserialize)]
+        struct Envelope {
+            schema: u32,
+            daemon: String,
+            written_at_unix_ms: u64,
+            state: UpsState,
+        }
+        let path = self.states.path("upsd");
+        // The daemon's own state file from its previous run.
+        #[allow(clippy::disallowed_methods)]
+        let Ok(bytes) = std::fs::read(&path) else { return };
+        let Ok(env) = serde_json::from_slice::<Envelope>(&bytes) else { return };
+        let clock = helios64_service::SystemClock;
+        let now_ms = clock
+            .wall()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let age = Duration::from_millis(now_ms.saturating_sub(env.written_at_unix_ms));
+        let off = env.state.mains_off_secs.or(env.state.on_battery_secs);
+        if env.schema != STATE_SCHEMA || env.daemon != "upsd" || age > RESTORE_MAX_AGE {
+            return;
+        }
+        if let Some(off) = off.filter(|s| s.is_finite() && *s >= 0.0) {
+            let off = Duration::from_secs_f64(off) + age;
+            tracing::warn!(
+                "the previous run had mains off for {} s: if it still is, the outage is timed from then",
+                off.as_secs()
+            );
+            self.monitor.policy_mut().restore_outage(off, clock.monotonic());
+        }
     }
 
     /// Logs the record of a battery shutdown in an earlier boot, once.

@@ -278,3 +278,28 @@ fn a_bad_config_is_78_with_its_place_and_the_hook_says_what_it_did() {
     let stderr = String::from_utf8_lossy(&hook("poweroff").stderr).into_owned();
     assert!(stderr.contains("auto power-on left armed: on battery"), "{stderr}");
 }
+
+#[test]
+fn a_daemon_killed_during_an_outage_keeps_its_clock_when_restarted() {
+    let board = Board::new("");
+    // A 4 s limit instead of the base 3 s (a key may appear once a file).
+    let config = board.root.base().join("etc/helios64/upsd.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, text.replace("max_on_battery_secs = 3\n", "max_on_battery_secs = 4\n"))
+        .unwrap();
+    let mut first = Daemon::start(&board);
+    let off = Instant::now();
+    board.set_mains(false);
+    board.wait_for("ONBATT", || board.lines("notes").iter().any(|l| l.starts_with("ONBATT")));
+    std::thread::sleep(Duration::from_millis(1200));
+    first.child.kill().unwrap(); // SIGKILL: no stop hook, the state file stays
+    first.child.wait().unwrap();
+    let second = Daemon::start(&board);
+    board.wait_for("the shutdown command", || !board.lines("shutdowns").is_empty());
+    let at = off.elapsed();
+    // Timed from the first run's outage (4 s), not from the restart
+    // (≥ 2.2 s + 1 s debounce + 4 s).
+    assert!(at < Duration::from_millis(6500), "shut down {at:?} after mains went off");
+    let (_, stderr) = second.stop();
+    assert!(stderr.contains("the previous run had mains off for"), "{stderr}");
+}
