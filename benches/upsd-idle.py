@@ -68,7 +68,25 @@ def spawn(argv, env):
 
 upsd = spawn([binary, "--root", root], env)
 script_pid = spawn([timer], {"PATH": "/usr/bin:/bin"})
-time.sleep(seconds)
+
+def upsd_counters():
+    """CPU ns and context switches of every upsd thread, from /proc."""
+    ns = sw = 0
+    for tid in os.listdir(f"/proc/{upsd}/task"):
+        with open(f"/proc/{upsd}/task/{tid}/schedstat") as f:
+            ns += int(f.read().split()[0])
+        with open(f"/proc/{upsd}/task/{tid}/status") as f:
+            for line in f:
+                if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                    sw += int(line.split()[1])
+    return ns, sw
+
+# Steady state: from 30 s in (start-up done) to the end.
+warm = 30.0
+time.sleep(warm)
+ns0, sw0 = upsd_counters()
+time.sleep(seconds - warm)
+ns1, sw1 = upsd_counters()
 
 def status(pid, key):
     with open(f"/proc/{pid}/status") as f:
@@ -85,6 +103,9 @@ for name, pid in (("upsd", upsd), ("script", script_pid)):
     results[name] = ru
 minutes = seconds / 60.0
 print(f"run: {seconds:.0f} s side by side; watchdog pings seen from upsd: {pings[0]}")
+steady = seconds - warm
+print(f"upsd steady state ({steady:.0f} s after a {warm:.0f} s warm-up): "
+      f"{(ns1 - ns0) / 1e9 * 3600 / steady:.3f} CPU s/hour, {(sw1 - sw0) * 60 / steady:.1f} context switches/min")
 print(f"{'':8} {'CPU s':>8} {'CPU s/hour':>11} {'ctx sw/min':>11} {'VmRSS KiB':>10} {'VmHWM KiB':>10}")
 for name, ru in results.items():
     cpu = ru.ru_utime + ru.ru_stime

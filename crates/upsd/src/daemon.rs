@@ -377,7 +377,10 @@ impl Daemon for Upsd {
                             continue;
                         }
                         match event.mains_online(&self.root) {
-                            Ok(Some(online)) => changes.push(online),
+                            Ok(Some(online)) => {
+                                tracing::debug!("udev: {} online={online}", event.sysname);
+                                changes.push(online);
+                            }
                             Ok(None) => {}
                             Err(e) => tracing::debug!("mains event unreadable: {e}"),
                         }

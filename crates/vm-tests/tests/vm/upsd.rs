@@ -50,21 +50,22 @@ impl Rig {
         let notify =
             self.script("notify", &format!("echo \"$NOTIFYTYPE\" >> {}/notes", self.dir.display()));
         let config = self.dir.join("upsd.toml");
-        fs::write(
-            &config,
-            format!(
-                "on_battery_poll_interval_ms = 100\non_battery_delay_secs = 1\nmax_on_battery_secs = 3\n\
-                 wall = false\nshutdown_command = [\"{}\", \"poweroff\"]\nnotify_command = [\"{}\"]\n{extra}",
-                record.display(),
-                notify.display()
-            ),
-        )
-        .unwrap();
+        let base = format!(
+            "on_battery_poll_interval_ms = 100\non_battery_delay_secs = 1\nmax_on_battery_secs = 3\n\
+             wall = false\nshutdown_command = [\"{}\", \"poweroff\"]\nnotify_command = [\"{}\"]\n",
+            record.display(),
+            notify.display()
+        );
+        // A key in `extra` replaces the base's (TOML allows a key once).
+        let key = |line: &str| line.split('=').next().unwrap_or_default().trim().to_owned();
+        let overridden: Vec<String> = extra.lines().map(key).collect();
+        let kept: Vec<&str> = base.lines().filter(|l| !overridden.contains(&key(l))).collect();
+        fs::write(&config, format!("{}\n{extra}", kept.join("\n"))).unwrap();
         let bin = require_guest().binary("helios64-upsd").unwrap();
         let child = Command::new(bin)
             .arg("--config")
             .arg(&config)
-            .env("HELIOS64_LOG", "info")
+            .env("HELIOS64_LOG", "debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(fs::File::create(self.dir.join("stderr")).unwrap())
@@ -139,14 +140,16 @@ fn glitch_nothing_short_outage_cancelled_long_outage_one_shutdown() {
     write(AC_PARAM, "off");
     std::thread::sleep(Duration::from_millis(300));
     write(AC_PARAM, "on");
+    rig.wait_for("the flicker, seen through udev", || rig.state()["counters"]["glitches"] == 1);
     std::thread::sleep(Duration::from_millis(1500));
     assert!(rig.lines("notes").is_empty(), "a flicker notified: {:?}", rig.lines("notes"));
-    assert_eq!(rig.state()["counters"]["glitches"], 1, "the flicker was seen (udev) and ignored");
+    assert_eq!(rig.state()["state"], "online");
 
     let off = Instant::now();
     write(AC_PARAM, "off");
     rig.wait_for("ONBATT", || rig.lines("notes").contains(&"ONBATT".to_owned()));
-    assert!(off.elapsed() < Duration::from_secs(3), "on battery after {:?}", off.elapsed());
+    // The poll on mains is a minute: only the udev event can be this fast.
+    assert!(off.elapsed() < Duration::from_secs(10), "on battery after {:?}", off.elapsed());
     write(AC_PARAM, "on");
     rig.wait_for("ONLINE", || rig.lines("notes").contains(&"ONLINE".to_owned()));
     std::thread::sleep(Duration::from_secs(4));
@@ -201,9 +204,9 @@ fn a_falling_pack_read_through_iio_shuts_down_at_the_threshold() {
 fn gpio_base(label: &str) -> u32 {
     let debug = read("/sys/kernel/debug/gpio");
     for line in debug.lines() {
-        // "gpiochip4: GPIOs 640-671, parent: platform/gpio-sim.0, gpio4:"
-        if line.trim_end().ends_with(&format!(", {label}:"))
-            || line.contains(&format!(", {label}:"))
+        // "gpiochip4: GPIOs 640-671, parent: platform/gpio-sim.0, gpio4, can sleep:"
+        if line.starts_with("gpiochip")
+            && (line.contains(&format!(", {label},")) || line.contains(&format!(", {label}:")))
         {
             let after = line.split("GPIOs ").nth(1).unwrap();
             return after.split('-').next().unwrap().trim().parse().unwrap();
