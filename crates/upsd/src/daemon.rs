@@ -90,6 +90,9 @@ impl Upsd {
         config: UpsdConfig,
         service: &Service,
     ) -> Result<Upsd, UpsdError> {
+        // Argument parsing, logging set-up and the TOML loader are done:
+        // their pages go back before discovery touches more.
+        crate::memory::release_startup_pages();
         let ups = Ups::discover(&root, config.ups_config()).map_err(UpsdError::Discover)?;
         match ups.mains_source() {
             Some(MainsSource::PowerSupply { name, .. }) => {
@@ -332,9 +335,11 @@ impl Daemon for Upsd {
 
     fn status(&self) -> String {
         let policy = self.monitor.policy();
+        // Tenths of a volt: the ADC's last-digit noise must not send a
+        // STATUS= every poll.
         let volts = policy.filtered_mv().map_or_else(
             || "voltage unreadable".to_owned(),
-            |mv| format!("pack {} V", helios64_ups::volts(mv)),
+            |mv| format!("pack {:.1} V", f64::from(mv) / 1000.0),
         );
         match policy.shutdown() {
             Some((reason, _)) => {

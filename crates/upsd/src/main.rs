@@ -60,6 +60,8 @@ fn main() -> ExitCode {
     if let Some(verb) = &args.shutdown_hook {
         return hook::run(&root, &args.service, verb);
     }
+    // The command-line parser's pages are not needed again.
+    memory::release_startup_pages();
     helios64_service::run_daemon("upsd", &args.service, move |loaded, service| {
         Upsd::start(root, loaded.into_config(), service)
     })
