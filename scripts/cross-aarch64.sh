@@ -22,7 +22,7 @@ MULTIARCH=aarch64-linux-gnu
 # libnvpair), the process runner (qemu-user reports a failed exec as exit
 # status 127) and the daemon runtime (signalfd, timerfd and poll through the
 # arm64 syscalls).
-TEST_CRATES=(${CROSS_TEST_CRATES:-helios64-hal smartctl-parser helios64-zfs-model helios64-zfs helios64-exec helios64-service})
+TEST_CRATES=(${CROSS_TEST_CRATES:-helios64-hal smartctl-parser helios64-zfs-model helios64-zfs helios64-exec helios64-service helios64-ups})
 
 for tool in /usr/bin/cargo /usr/bin/rustc "$MULTIARCH-gcc" qemu-aarch64-static; do
   command -v "$tool" >/dev/null || { echo "cross-aarch64: $tool is missing (run scripts/deps.sh cross)" >&2; exit 1; }
