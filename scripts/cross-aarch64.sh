@@ -21,8 +21,8 @@ MULTIARCH=aarch64-linux-gnu
 # the ZFS model and bindings (nvlist round trips through the real arm64
 # libnvpair), the process runner (qemu-user reports a failed exec as exit
 # status 127), the daemon runtime (signalfd, timerfd and poll through the
-# arm64 syscalls) and the snapshot planner.
-TEST_CRATES=(${CROSS_TEST_CRATES:-helios64-hal smartctl-parser helios64-zfs-model helios64-zfs helios64-exec helios64-service helios64-retention})
+# arm64 syscalls) the snapshot planner and the UPS policy.
+TEST_CRATES=(${CROSS_TEST_CRATES:-helios64-hal smartctl-parser helios64-zfs-model helios64-zfs helios64-exec helios64-service helios64-retention helios64-ups})
 
 for tool in /usr/bin/cargo /usr/bin/rustc "$MULTIARCH-gcc" qemu-aarch64-static; do
   command -v "$tool" >/dev/null || { echo "cross-aarch64: $tool is missing (run scripts/deps.sh cross)" >&2; exit 1; }

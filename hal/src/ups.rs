@@ -140,14 +140,17 @@ pub enum ChargeStatus {
 }
 
 impl ChargeStatus {
-    /// Parses the `status` attribute.
+    /// Parses the `status` attribute, ignoring case and spacing: the
+    /// kernel writes `Not charging`, Kobol's wiki `Not Charging`, and a
+    /// charge status is worth nothing that a spelling can make unreadable.
     pub fn parse(text: &str) -> Option<ChargeStatus> {
-        Some(match text.trim() {
-            "Charging" => ChargeStatus::Charging,
-            "Not charging" | "Not Charging" => ChargeStatus::NotCharging,
-            "Discharging" => ChargeStatus::Discharging,
-            "Full" => ChargeStatus::Full,
-            "Unknown" => ChargeStatus::Unknown,
+        let words: Vec<String> = text.split_whitespace().map(str::to_ascii_lowercase).collect();
+        Some(match words.join(" ").as_str() {
+            "charging" => ChargeStatus::Charging,
+            "not charging" => ChargeStatus::NotCharging,
+            "discharging" => ChargeStatus::Discharging,
+            "full" => ChargeStatus::Full,
+            "unknown" => ChargeStatus::Unknown,
             _ => return None,
         })
     }
@@ -514,7 +517,10 @@ mod tests {
         assert_eq!(ChargeStatus::parse("Not charging"), Some(ChargeStatus::NotCharging));
         assert_eq!(ChargeStatus::parse("Not Charging"), Some(ChargeStatus::NotCharging));
         assert_eq!(ChargeStatus::parse("Charging\n"), Some(ChargeStatus::Charging));
-        assert_eq!(ChargeStatus::parse("charging"), None);
+        assert_eq!(ChargeStatus::parse("charging"), Some(ChargeStatus::Charging));
+        assert_eq!(ChargeStatus::parse("  NOT\tcharging \n"), Some(ChargeStatus::NotCharging));
+        assert_eq!(ChargeStatus::parse("Notcharging"), None);
+        assert_eq!(ChargeStatus::parse(""), None);
     }
 
     #[test]

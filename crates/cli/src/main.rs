@@ -7,6 +7,7 @@ mod fan;
 mod health;
 mod smart;
 mod status;
+mod ups;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ enum Command {
     /// ZFS vdevs, pools and scrubs, fans, UPS, links; monitoring-plugin
     /// exit codes.
     Health(health::Args),
+    /// The UPS: state, mains, pack volts, time on battery, estimated time
+    /// to the threshold, next action (from helios64-upsd and a reading now).
+    Ups(ups::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,5 +70,6 @@ fn main() -> ExitCode {
         Command::Smart(args) => smart::run(args),
         Command::Fan(args) => fan::run(args),
         Command::Health(args) => health::run(args),
+        Command::Ups(args) => ups::run(args),
     }
 }

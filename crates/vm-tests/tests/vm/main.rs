@@ -32,6 +32,7 @@ mod smart;
 mod smoke;
 mod snap;
 mod status;
+mod upsd;
 mod zfs_cli_json;
 mod zfs_pool;
 mod zfs_pyzfs;

@@ -1,0 +1,68 @@
+//! `helios64-upsd`: the Helios64's UPS daemon.
+//!
+//! It follows mains (udev `change` events on the Mains power_supply, and a
+//! periodic read as a backstop; the AC-present GPIO line where there is no
+//! charger node) and the pack voltage (SARADC channel 2, filtered), and
+//! shuts the box down cleanly after `max_on_battery_secs` on battery or at
+//! a sustained low voltage, whichever comes first — never on a flicker,
+//! never on missing data while on mains. On the way it notifies (journal,
+//! `wall`, a NUT-style notify command), runs an optional pre-shutdown
+//! command with a timeout, and asks logind to power off. As a
+//! system-shutdown hook (`--shutdown-hook`) it leaves the auto-power-on
+//! flip-flop armed after a battery shutdown, so the box comes back when
+//! power does. The policy is `helios64-ups`; see docs/runbooks/upsd.md.
+
+mod actions;
+mod daemon;
+mod hook;
+mod memory;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use helios64_hal::Root;
+use helios64_service::{ServiceArgs, cli};
+
+use crate::daemon::Upsd;
+
+/// Helios64 UPS monitor: a clean shutdown on battery, never on a glitch,
+/// and auto power-on when power returns.
+#[derive(Debug, Parser)]
+#[command(
+    name = "helios64-upsd",
+    version,
+    after_help = "Exit status: 0 after a clean stop (SIGTERM/SIGINT) or a successful --shutdown-hook; \
+1 when --shutdown-hook could not drive the auto-power-on lines; 64 for a bad command line; 69 when \
+the UPS cannot be discovered at start; 70 after a panic; 78 for a bad configuration. \
+See docs/runbooks/upsd.md."
+)]
+struct Args {
+    #[command(flatten)]
+    service: ServiceArgs,
+
+    /// Run as systemd's system-shutdown hook with its VERB (poweroff, halt,
+    /// reboot, kexec): on a power-off, disarm auto power-on when on mains,
+    /// leave it armed after a battery shutdown. Installed as
+    /// /usr/lib/systemd/system-shutdown/helios64-upsd.
+    #[arg(long, value_name = "VERB", conflicts_with_all = ["once", "check_config"])]
+    shutdown_hook: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let args = match cli::parse_args::<Args>() {
+        Ok(args) => args,
+        Err(exit) => return exit.into(),
+    };
+    let root = match &args.service.root {
+        Some(dir) => Root::new(dir),
+        None => Root::system(),
+    };
+    if let Some(verb) = &args.shutdown_hook {
+        return hook::run(&root, &args.service, verb);
+    }
+    // The command-line parser's pages are not needed again.
+    memory::release_startup_pages();
+    helios64_service::run_daemon("upsd", &args.service, move |loaded, service| {
+        Upsd::start(root, loaded.into_config(), service)
+    })
+}
