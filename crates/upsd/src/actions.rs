@@ -204,8 +204,8 @@ fn run(job: Job, report: &Sender<Progress>) {
     }
 }
 
-/// The configured shutdown command; else logind's PowerOff; else
-/// `systemctl poweroff`.
+/// The configured shutdown command; else `systemctl poweroff`, which asks
+/// logind (honouring its inhibitors) and falls back to systemd itself.
 fn power_off(commands: &Commands) -> Progress {
     if let Some(cmd) = command(&commands.shutdown, "power-off", TOOL_TIMEOUT) {
         return if run_logged("shutdown_command", &cmd) {
@@ -214,33 +214,13 @@ fn power_off(commands: &Commands) -> Progress {
             Progress::Failed(format!("shutdown_command `{}` failed", cmd.command_line()))
         };
     }
-    match logind_power_off() {
-        Ok(()) => return Progress::Requested("logind PowerOff".into()),
-        Err(e) => {
-            tracing::warn!("logind PowerOff over D-Bus failed ({e}); trying systemctl poweroff")
-        }
-    }
     let cmd = Command::new("systemctl", "power-off")
         .arg("poweroff")
         .env("PATH", PATH)
         .timeout(TOOL_TIMEOUT);
-    if run_logged("fallback", &cmd) {
+    if run_logged("systemctl poweroff", &cmd) {
         Progress::Requested("systemctl poweroff".into())
     } else {
-        Progress::Failed("logind PowerOff and systemctl poweroff both failed".into())
+        Progress::Failed("systemctl poweroff failed".into())
     }
-}
-
-/// `org.freedesktop.login1.Manager.PowerOff(interactive = false)` on the
-/// system bus.
-fn logind_power_off() -> zbus::Result<()> {
-    let bus = zbus::blocking::Connection::system()?;
-    bus.call_method(
-        Some("org.freedesktop.login1"),
-        "/org/freedesktop/login1",
-        Some("org.freedesktop.login1.Manager"),
-        "PowerOff",
-        &(false,),
-    )?;
-    Ok(())
 }
