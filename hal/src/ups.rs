@@ -140,6 +140,18 @@ pub enum ChargeStatus {
 }
 
 impl ChargeStatus {
+    /// The kebab-case name, as it serialises: `charging`, `not-charging`,
+    /// `discharging`, `full`, `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeStatus::Charging => "charging",
+            ChargeStatus::NotCharging => "not-charging",
+            ChargeStatus::Discharging => "discharging",
+            ChargeStatus::Full => "full",
+            ChargeStatus::Unknown => "unknown",
+        }
+    }
+
     /// Parses the `status` attribute, ignoring case and spacing: the
     /// kernel writes `Not charging`, Kobol's wiki `Not Charging`, and a
     /// charge status is worth nothing that a spelling can make unreadable.

@@ -315,6 +315,25 @@ pub fn fand_state(states: &StateDir, clock: &dyn Clock) -> DaemonState<FanState>
     }
 }
 
+/// How old upsd's state may be: it is rewritten on every change and at
+/// least every `state_every_secs` (60 by default).
+pub const UPSD_MAX_AGE: Duration = Duration::from_secs(300);
+
+/// upsd's state file.
+pub fn upsd_state(states: &StateDir, clock: &dyn Clock) -> DaemonState<helios64_ups::UpsState> {
+    match states.read::<helios64_ups::UpsState>(
+        "upsd",
+        helios64_ups::STATE_SCHEMA,
+        UPSD_MAX_AGE,
+        clock,
+    ) {
+        Ok(Freshness::Fresh(s)) => DaemonState::Fresh(s),
+        Ok(Freshness::Stale { age, state }) => DaemonState::Stale { age, state },
+        Ok(Freshness::Absent) => DaemonState::Absent,
+        Err(e) => DaemonState::Unreadable(helios64_text::error_chain(&e)),
+    }
+}
+
 /// Whether `helios64-pin` manages the box: its state file exists.
 pub fn pin_managed(root: &Root, states: &StateDir) -> bool {
     root.exists(&states.path("pin")).unwrap_or(false)
@@ -352,6 +371,7 @@ pub fn inputs(
         DaemonState::Absent => CollectorOutcome::Skipped("not running".into()),
         DaemonState::Fresh(_) | DaemonState::Stale { .. } => CollectorOutcome::Read,
     });
+    let upsd = upsd_state(states, clock);
     let disk_links = match &pools.0 {
         Reading::Read(p) => disk_links(root, p),
         _ => BTreeMap::new(),
@@ -365,5 +385,6 @@ pub fn inputs(
         pool_events,
         disk_links,
         fand,
+        upsd,
     }
 }

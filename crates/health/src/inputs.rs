@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use helios64_fan::FanState;
 use helios64_smart::report::Entry;
 use helios64_status::BoxStatus;
+use helios64_ups::UpsState;
 use helios64_zfs_model::PoolStatus;
 use smartctl_parser::SmartctlOutput;
 
@@ -109,6 +110,10 @@ pub struct Inputs {
     pub disk_links: BTreeMap<String, DiskRef>,
     /// The fan daemon's state.
     pub fand: DaemonState<FanState>,
+    /// The UPS daemon's state. While it is fresh, the UPS is read from it:
+    /// upsd holds the charger's GPIO lines, so a direct read would find
+    /// them busy.
+    pub upsd: DaemonState<UpsState>,
     /// Whether the IRQ pinning daemon manages this box (its state file
     /// exists): pinning drift is then a reason under `pinning = "auto"`.
     pub pin_managed: bool,
@@ -126,6 +131,7 @@ impl Inputs {
             pool_events: Vec::new(),
             disk_links: BTreeMap::new(),
             fand: DaemonState::Absent,
+            upsd: DaemonState::Absent,
             pin_managed: false,
             collectors: Vec::new(),
         }

@@ -244,6 +244,8 @@ pub struct BoardHealth {
     pub fand: DaemonView,
     /// The UPS.
     pub ups: Option<UpsHealth>,
+    /// The UPS daemon.
+    pub upsd: DaemonView,
     /// LAN1 and LAN2.
     pub nics: Vec<NicHealth>,
     /// IRQ and RPS pinning.
@@ -288,7 +290,7 @@ pub struct DaemonView {
 pub struct UpsHealth {
     /// On mains power (`None`: unknown).
     pub on_mains: Option<bool>,
-    /// `charging`, `discharging`, `full`, `not_charging`, `unknown`.
+    /// `charging`, `discharging`, `full`, `not-charging`, `unknown`.
     pub charge: Option<String>,
     /// The battery voltage (V), when present and measurable.
     pub battery_volts: Option<f64>,

@@ -104,6 +104,8 @@ pub enum ReasonCode {
     OnBattery,
     /// The battery is low.
     BatteryLow,
+    /// helios64-upsd has decided to shut the box down.
+    UpsShutdown,
     /// The fan daemon is in its fail-safe.
     FanFailsafe,
     /// The fan daemon is not running or its state is stale.
@@ -138,6 +140,7 @@ impl ReasonCode {
             ReasonCode::SmartUnreachable => "smart_unreachable",
             ReasonCode::OnBattery => "on_battery",
             ReasonCode::BatteryLow => "battery_low",
+            ReasonCode::UpsShutdown => "ups_shutdown",
             ReasonCode::FanFailsafe => "fan_failsafe",
             ReasonCode::FanDaemonDown => "fan_daemon_down",
             ReasonCode::PinningDrift => "pinning_drift",

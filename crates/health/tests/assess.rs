@@ -526,3 +526,70 @@ fn smart_outputs_are_shared() {
     let copy = r.clone();
     assert!(Arc::ptr_eq(r.output.as_ref().unwrap(), copy.output.as_ref().unwrap()));
 }
+
+fn upsd_state(state: &str, mains: bool, shutdown: Option<&str>) -> helios64_ups::UpsState {
+    serde_json::from_value(serde_json::json!({
+        "state": state,
+        "mains": mains,
+        "mains_source": "gpio",
+        "charge": if mains { Some("charging") } else { None },
+        "battery": "present",
+        "pack_mv": 7400,
+        "filtered_mv": 7350,
+        "adc_mv": 960.0,
+        "battery_fault": false,
+        "dc_in_mv": null,
+        "mains_off_secs": if mains { None } else { Some(200.0) },
+        "on_battery_secs": if mains { None } else { Some(195.0) },
+        "slope_mv_per_min": null,
+        "estimated_secs_to_low": null,
+        "next_action": { "action": "shutdown", "rule": "max_on_battery", "in_secs": 405.0, "text": "shutdown in 405 s (max_on_battery_secs)" },
+        "shutdown": shutdown.map(|reason| serde_json::json!({
+            "rule": "max_on_battery", "reason": reason, "decided_secs_ago": 2.0, "phase": "powering_off", "mains_back": false
+        })),
+        "low_voltage_mv": 7000,
+        "max_on_battery_secs": 600,
+        "errors": [],
+        "counters": { "glitches": 0, "outages": 1, "cancelled": 0, "battery_faults": 0 }
+    }))
+    .unwrap()
+}
+
+#[test]
+fn the_ups_is_read_from_upsd_while_it_runs() {
+    // upsd holds the GPIO lines: the board's own UPS read fails as busy,
+    // and that is not a fault while upsd's state is fresh.
+    let mut i = clean();
+    i.board.ups = None;
+    i.board.errors.push(helios64_status::SectionError {
+        section: helios64_status::Section::Ups,
+        item: Some("mains".into()),
+        kind: "busy".into(),
+        message: "GPIO line ac-ok is held by another consumer".into(),
+        path: None,
+    });
+    assert!(
+        has(&run(&i), Level::Unknown, ReasonCode::CollectorFailed),
+        "without upsd it is unreadable"
+    );
+    i.upsd = DaemonState::Fresh(upsd_state("on_battery", false, None));
+    let h = run(&i);
+    assert_eq!(codes(&h), [(Level::Warning, ReasonCode::OnBattery)]);
+    assert!(
+        h.reasons[0].message.contains("for 3 min: shutdown in 405 s"),
+        "{}",
+        h.reasons[0].message
+    );
+    let ups = h.board.ups.clone().unwrap();
+    assert_eq!((ups.on_mains, ups.source, ups.battery_volts), (Some(false), "upsd", Some(7.35)));
+    i.upsd = DaemonState::Fresh(upsd_state("shutdown", false, Some("on battery for 600 s")));
+    let h = run(&i);
+    assert_eq!(codes(&h), [(Level::Critical, ReasonCode::UpsShutdown)]);
+    assert!(h.reasons[0].message.ends_with("on battery for 600 s"));
+    // Stale: the direct read counts again.
+    i.upsd = DaemonState::Stale {
+        age: Duration::from_secs(900),
+        state: upsd_state("online", true, None),
+    };
+    assert!(has(&run(&i), Level::Unknown, ReasonCode::CollectorFailed));
+}

@@ -136,6 +136,11 @@ pub(crate) fn board(h: &Health, out: &mut Vec<Family>) {
     if b.fand.state == "running" {
         failsafe.push(Vec::new(), flag(b.fan_failsafe.is_some()));
     }
+    let mut upsd_up = Family::new(
+        "helios64_upsd_up",
+        "1 when helios64-upsd's state file is fresh (the UPS metrics are then its readings).",
+    );
+    upsd_up.push(Vec::new(), flag(b.upsd.state == "running"));
     let mut mains = Family::new("helios64_ups_on_mains", "1 on mains power, 0 on battery.");
     let mut volts = Family::new("helios64_ups_battery_volts", "The battery voltage.");
     let mut low = Family::new(
@@ -190,7 +195,7 @@ pub(crate) fn board(h: &Health, out: &mut Vec<Family>) {
         rps.push(Vec::new(), num(p.rps_drifted.len() as u64));
     }
     out.extend([
-        temp, pwm, fand_up, failsafe, mains, volts, low, charging, carrier, speed, line, duplex,
-        below, checked, planned, irqs, rps,
+        temp, pwm, fand_up, failsafe, upsd_up, mains, volts, low, charging, carrier, speed, line,
+        duplex, below, checked, planned, irqs, rps,
     ]);
 }

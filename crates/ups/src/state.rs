@@ -190,13 +190,6 @@ impl UpsState {
     }
 }
 
-/// The charge status as hal serialises it (`not-charging`).
 pub(crate) fn charge_name(c: ChargeStatus) -> &'static str {
-    match c {
-        ChargeStatus::Charging => "charging",
-        ChargeStatus::NotCharging => "not-charging",
-        ChargeStatus::Discharging => "discharging",
-        ChargeStatus::Full => "full",
-        ChargeStatus::Unknown => "unknown",
-    }
+    c.as_str()
 }

@@ -1,8 +1,9 @@
 //! The board beyond the bays: temperatures, fans and their daemon, UPS,
 //! NIC links, pinning, and what the board model itself flags.
 
-use helios64_hal::{BatteryReading, ChargeStatus, Duplex, FanHeader, NicRole};
+use helios64_hal::{BatteryReading, Duplex, FanHeader, NicRole};
 use helios64_status::Section;
+use helios64_ups::{BatteryState, PowerState, UpsState};
 
 use super::age;
 use crate::config::{HealthConfig, PinningCheck};
@@ -35,7 +36,10 @@ pub(super) fn assess(
     let t = &config.thresholds;
     let b = &inputs.board;
 
-    for error in &b.errors {
+    // While upsd runs it holds the charger's GPIO lines: a direct read of
+    // the UPS finds them busy, and upsd's state is the reading.
+    let upsd_fresh = inputs.upsd.fresh().is_some();
+    for error in b.errors.iter().filter(|e| !(upsd_fresh && e.section == Section::Ups)) {
         let section = section_name(error.section);
         let what =
             error.item.as_deref().map_or_else(|| section.to_owned(), |i| format!("{section}: {i}"));
@@ -85,6 +89,7 @@ pub(super) fn assess(
         fan_failsafe,
         fand,
         ups: ups(inputs, config, reasons),
+        upsd: daemon_view(&inputs.upsd),
         nics: nics(inputs, config, reasons),
         pinning: pinning(inputs, config, reasons),
     }
@@ -196,6 +201,9 @@ fn fans(
 }
 
 fn ups(inputs: &Inputs, config: &HealthConfig, reasons: &mut Vec<Reason>) -> Option<UpsHealth> {
+    if let Some(state) = inputs.upsd.fresh() {
+        return Some(ups_from_daemon(state, config, reasons));
+    }
     let t = &config.thresholds;
     let u = inputs.board.ups.as_ref()?;
     let on_mains = u.mains.as_ref().map(|m| m.online);
@@ -226,20 +234,83 @@ fn ups(inputs: &Inputs, config: &HealthConfig, reasons: &mut Vec<Reason>) -> Opt
     }
     Some(UpsHealth {
         on_mains,
-        charge: u.mains.as_ref().and_then(|m| m.charge).map(|c| {
-            match c {
-                ChargeStatus::Charging => "charging",
-                ChargeStatus::NotCharging => "not_charging",
-                ChargeStatus::Discharging => "discharging",
-                ChargeStatus::Full => "full",
-                ChargeStatus::Unknown => "unknown",
-            }
-            .to_owned()
-        }),
+        charge: u.mains.as_ref().and_then(|m| m.charge).map(|c| c.as_str().to_owned()),
         battery_volts,
         battery_low: low,
         source: "sysfs",
     })
+}
+
+fn daemon_view<T>(state: &DaemonState<T>) -> DaemonView {
+    match state {
+        DaemonState::Fresh(_) => DaemonView { state: "running", age_seconds: None, error: None },
+        DaemonState::Stale { age, .. } => {
+            DaemonView { state: "stale", age_seconds: Some(age.as_secs()), error: None }
+        }
+        DaemonState::Absent => DaemonView { state: "absent", age_seconds: None, error: None },
+        DaemonState::Unreadable(e) => {
+            DaemonView { state: "unreadable", age_seconds: None, error: Some(e.clone()) }
+        }
+    }
+}
+
+fn ups_from_daemon(s: &UpsState, config: &HealthConfig, reasons: &mut Vec<Reason>) -> UpsHealth {
+    let t = &config.thresholds;
+    let volts = s.filtered_mv.or(s.pack_mv).map(|mv| f64::from(mv) / 1000.0);
+    let subject = || Subject::part("ups");
+    match s.state {
+        PowerState::Online => {}
+        PowerState::OnBattery => reasons.push(Reason::new(
+            t.on_battery,
+            ReasonCode::OnBattery,
+            subject(),
+            match s.on_battery_secs {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "whole seconds of a non-negative age"
+                )]
+                Some(secs) => format!(
+                    "mains lost, on battery for {}: {}",
+                    age(secs.max(0.0) as u64),
+                    s.next_action.text
+                ),
+                None => format!("mains lost, on battery: {}", s.next_action.text),
+            },
+        )),
+        PowerState::LowBattery => reasons.push(Reason::new(
+            t.battery_low,
+            ReasonCode::BatteryLow,
+            subject(),
+            format!("battery low on battery power: {}", s.next_action.text),
+        )),
+        PowerState::Shutdown => reasons.push(Reason::new(
+            t.battery_low,
+            ReasonCode::UpsShutdown,
+            subject(),
+            format!(
+                "helios64-upsd is shutting the box down: {}",
+                s.shutdown
+                    .as_ref()
+                    .map_or_else(|| s.next_action.text.clone(), |d| d.reason.clone())
+            ),
+        )),
+    }
+    if s.battery_fault {
+        reasons.push(Reason::new(
+            t.board_problem,
+            ReasonCode::BoardProblem,
+            subject(),
+            "the battery reads low while on mains: it does not hold a charge",
+        ));
+    }
+    UpsHealth {
+        on_mains: s.mains,
+        charge: s.charge.clone(),
+        battery_volts: if s.battery == BatteryState::Present { volts } else { None },
+        battery_low: s.state == PowerState::LowBattery,
+        source: "upsd",
+    }
 }
 
 fn nics(inputs: &Inputs, config: &HealthConfig, reasons: &mut Vec<Reason>) -> Vec<NicHealth> {
