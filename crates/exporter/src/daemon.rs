@@ -108,6 +108,9 @@ impl Exporter {
             scrapes: 0,
         };
         e.open_leds();
+        // Argument parsing, config loading and start-up run once: their
+        // code pages go back to the page cache (docs/PERFORMANCE.md).
+        helios64_service::memory::release_file_pages();
         Ok(e)
     }
 
@@ -239,6 +242,10 @@ impl Daemon for Exporter {
     fn tick(&mut self, ctx: &mut Context<'_>) -> Result<(), ExporterError> {
         let scraped = self.scraper.scrape(&self.health_config, ctx.clock());
         self.follow(&scraped.health);
+        drop(scraped);
+        // Idle until the next scrape: the scrape's code pages go back too;
+        // the next one faults them in from the page cache.
+        helios64_service::memory::release_file_pages();
         Ok(())
     }
 

@@ -235,6 +235,8 @@ fn main() -> ExitCode {
     if args.service.check_config {
         return check_config(&args);
     }
+    // The command-line parser's pages are not needed again.
+    helios64_service::memory::release_file_pages();
     let root = match &args.service.root {
         Some(dir) => Root::new(dir),
         None => Root::system(),

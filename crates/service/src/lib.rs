@@ -65,6 +65,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod logging;
+pub mod memory;
 pub mod notify;
 pub mod run;
 mod service;

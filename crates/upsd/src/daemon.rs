@@ -92,7 +92,7 @@ impl Upsd {
     ) -> Result<Upsd, UpsdError> {
         // Argument parsing, logging set-up and the TOML loader are done:
         // their pages go back before discovery touches more.
-        crate::memory::release_startup_pages();
+        helios64_service::memory::release_file_pages();
         let ups = Ups::discover(&root, config.ups_config()).map_err(UpsdError::Discover)?;
         match ups.mains_source() {
             Some(MainsSource::PowerSupply { name, .. }) => {
@@ -356,7 +356,7 @@ impl Daemon for Upsd {
         self.write_state(ctx, false);
         self.ticks += 1;
         if self.ticks == 1 {
-            let n = crate::memory::release_startup_pages();
+            let n = helios64_service::memory::release_file_pages();
             tracing::debug!("start-up pages of {n} mappings given back");
         }
         Ok(())

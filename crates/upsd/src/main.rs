@@ -15,7 +15,6 @@
 mod actions;
 mod daemon;
 mod hook;
-mod memory;
 
 use std::process::ExitCode;
 
@@ -61,7 +60,7 @@ fn main() -> ExitCode {
         return hook::run(&root, &args.service, verb);
     }
     // The command-line parser's pages are not needed again.
-    memory::release_startup_pages();
+    helios64_service::memory::release_file_pages();
     helios64_service::run_daemon("upsd", &args.service, move |loaded, service| {
         Upsd::start(root, loaded.into_config(), service)
     })

@@ -1,16 +1,17 @@
-//! Giving back the start-up code.
+//! Giving back code pages the daemon does not run again.
 //!
 //! Argument parsing, the TOML loader, the logging set-up and discovery run
 //! once; their code pages stay mapped (and counted in the daemon's RSS)
-//! although the idle loop never runs them again. After the first tick the
-//! daemon asks the kernel to reclaim its read-only file mappings
-//! (`MADV_PAGEOUT`, Linux 5.4+): clean pages only this process maps are
-//! dropped and come back on demand; pages shared with other processes (most
-//! of libc) are left alone. Measured in docs/PERFORMANCE.md.
+//! although the idle loop never runs them again. A daemon asks the kernel
+//! to reclaim its read-only file mappings (`MADV_PAGEOUT`, Linux 5.4+)
+//! after start-up, and may again when idle: clean pages only this process
+//! maps are dropped and come back from the page cache on demand (a minor
+//! fault); pages shared with other processes (most of libc) are left
+//! alone. Measured in docs/PERFORMANCE.md (upsd, exporter).
 
-/// The read-only file-backed mappings of this process, from
-/// `/proc/self/maps` text: (start, length).
-pub(crate) fn readonly_file_mappings(maps: &str) -> Vec<(usize, usize)> {
+/// The read-only file-backed mappings in `/proc/self/maps` text: (start,
+/// length).
+pub fn readonly_file_mappings(maps: &str) -> Vec<(usize, usize)> {
     maps.lines()
         .filter_map(|line| {
             let mut fields = line.split_whitespace();
@@ -33,9 +34,10 @@ pub(crate) fn readonly_file_mappings(maps: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Reclaims the pages of [`readonly_file_mappings`]; returns how many
-/// mappings the kernel took the advice for.
-pub(crate) fn release_startup_pages() -> usize {
+/// Asks the kernel to reclaim this process's [`readonly_file_mappings`];
+/// returns how many mappings it took the advice for (0 on a kernel before
+/// 5.4, which refuses the advice: nothing else changes).
+pub fn release_file_pages() -> usize {
     // The kernel's view of this process, not a board attribute.
     #[allow(clippy::disallowed_methods)]
     let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return 0 };
@@ -60,9 +62,9 @@ mod tests {
     #[test]
     fn only_readonly_file_mappings_are_chosen() {
         let maps = "\
-55d0c0000000-55d0c0100000 r--p 00000000 08:01 1234 /usr/sbin/helios64-upsd
-55d0c0100000-55d0c0500000 r-xp 00100000 08:01 1234 /usr/sbin/helios64-upsd
-55d0c0500000-55d0c0510000 rw-p 00500000 08:01 1234 /usr/sbin/helios64-upsd
+55d0c0000000-55d0c0100000 r--p 00000000 08:01 1234 /usr/bin/helios64-upsd
+55d0c0100000-55d0c0500000 r-xp 00100000 08:01 1234 /usr/bin/helios64-upsd
+55d0c0500000-55d0c0510000 rw-p 00500000 08:01 1234 /usr/bin/helios64-upsd
 55d0c1000000-55d0c1021000 rw-p 00000000 00:00 0 [heap]
 7f0000000000-7f0000001000 r-xp 00000000 00:00 0 [vdso]
 7f0000002000-7f0000003000 r--p 00000000 00:00 0
@@ -75,7 +77,7 @@ mod tests {
 
     #[test]
     fn releasing_keeps_the_process_working() {
-        assert!(release_startup_pages() > 0);
+        assert!(release_file_pages() > 0);
         // The code that runs next faults its pages back in.
         let v: Vec<u32> = (0..1000).collect();
         assert_eq!(v.iter().sum::<u32>(), 499_500);
