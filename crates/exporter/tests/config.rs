@@ -22,12 +22,7 @@ fn the_shipped_example_is_the_defaults_with_every_key() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist/config/exporter.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let uncommented: String = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("# "))
-        .filter(|l| l.contains(" = "))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let uncommented = helios64_service::config::example_settings(&text, &[]);
     let parsed: ExporterConfig =
         toml::from_str(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
     assert_eq!(parsed, ExporterConfig::default());

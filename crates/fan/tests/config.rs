@@ -122,14 +122,8 @@ fn the_defaults_are_kobols_intent_with_the_disks_added() {
 fn the_shipped_example_is_the_defaults_with_every_key() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist/config/fand.toml");
     let text = fs::read_to_string(&path).unwrap();
-    let uncommented: String = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("# "))
-        .filter(|l| l.starts_with('[') || l.contains(" = "))
-        // The optional key is shown with an example value, not a default.
-        .filter(|l| !l.starts_with("sata_controller"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    // The optional key is shown with an example value, not a default.
+    let uncommented = helios64_service::config::example_settings(&text, &["sata_controller"]);
     let parsed: FandConfig =
         toml::from_str(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
     assert_eq!(parsed, FandConfig::default());

@@ -20,6 +20,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod document;
+mod example;
 mod key;
 
 use std::fmt;
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use example::example_settings;
 pub use key::{KeyPath, KeyPathError, Segment};
 
 use crate::error::{Error, IoOp, Result};
