@@ -41,6 +41,11 @@ pub struct FanState {
     pub asleep_bays: Vec<u8>,
     /// Only deciding, never writing.
     pub dry_run: bool,
+    /// Written by a daemon that has stopped (fans left at full speed): no
+    /// one controls the fans until it runs again. Absent in files from
+    /// before the field existed, which were all written while running.
+    #[serde(default)]
+    pub stopped: bool,
 }
 
 impl FanState {
@@ -71,6 +76,7 @@ impl FanState {
                 .unwrap_or_default(),
             asleep_bays: cycle.asleep().iter().copied().collect(),
             dry_run: cycle.is_dry_run(),
+            stopped: matches!(cycle.failsafe(), Some(FailSafe::Stopping)),
         }
     }
 }

@@ -166,6 +166,14 @@ fn it_follows_the_cpu_and_sigterm_leaves_full_speed() {
     assert_eq!(code, Some(0), "{stderr}");
     board.assert_safe();
     assert!(stderr.contains("stopping: both fans at full speed"), "{stderr}");
+    // The state it leaves says it stopped, so health reads "not running",
+    // not "fail-safe".
+    let state: serde_json::Value = serde_json::from_slice(
+        &fs::read(board.root.base().join("run/helios64/fand.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(state["state"]["stopped"], true, "{state}");
+    assert!(state["state"]["fans"].as_array().unwrap().iter().all(|f| f["pwm"] == 255), "{state}");
     // One journal line per change, not per cycle.
     let sets = stderr.lines().filter(|l| l.contains("fan P6: set pwm")).count();
     assert_eq!(sets, 2, "{stderr}");

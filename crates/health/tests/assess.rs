@@ -344,6 +344,7 @@ fn fan_state(failsafe: Option<&str>) -> FanState {
         temps_celsius: Default::default(),
         asleep_bays: Vec::new(),
         dry_run: false,
+        stopped: false,
     }
 }
 
@@ -370,6 +371,25 @@ fn fans_follow_the_fan_daemon_and_its_fail_safe() {
     assert_eq!(codes(&run_with(&i, &config)), [(Level::Warning, ReasonCode::FanDaemonDown)]);
     i.fand = DaemonState::Unreadable("state file /run/helios64/fand.json is malformed: EOF".into());
     assert!(has(&run(&i), Level::Unknown, ReasonCode::CollectorFailed));
+}
+
+#[test]
+fn a_stopped_fan_daemon_is_down_not_in_fail_safe() {
+    // What fand leaves behind after a clean stop: failsafe "stopping".
+    let mut i = clean();
+    let mut stopped = fan_state(Some("stopping"));
+    stopped.stopped = true;
+    i.fand = DaemonState::Fresh(stopped.clone());
+    let h = run(&i);
+    assert_eq!(h.verdict, Level::Ok, "{:?}", h.reasons);
+    assert_eq!(h.board.fand.state, "stopped");
+    assert_eq!(h.board.fan_failsafe, None);
+    assert_eq!(h.board.fans[0].source, "sysfs");
+    let mut config = HealthConfig::default();
+    config.thresholds.fand_expected = true;
+    assert_eq!(codes(&run_with(&i, &config)), [(Level::Warning, ReasonCode::FanDaemonDown)]);
+    i.fand = DaemonState::Stale { age: Duration::from_secs(7200), state: stopped };
+    assert_eq!(run(&i).board.fand.state, "stopped");
 }
 
 #[test]

@@ -149,6 +149,12 @@ fn fans(
         }
     };
     match &inputs.fand {
+        // A clean stop leaves its last state behind; it describes fans no
+        // one controls any more, not a fail-safe of a running daemon.
+        DaemonState::Fresh(state) | DaemonState::Stale { state, .. } if state.stopped => {
+            down("stopped, leaving the fans at full speed".into(), reasons);
+            (from_sysfs(), None, DaemonView { state: "stopped", age_seconds: None, error: None })
+        }
         DaemonState::Fresh(state) => {
             if let Some(why) = &state.failsafe {
                 reasons.push(Reason::new(

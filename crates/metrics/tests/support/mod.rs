@@ -86,6 +86,7 @@ pub(crate) fn rich() -> (Health, Vec<SmartReading>) {
         temps_celsius: Default::default(),
         asleep_bays: Vec::new(),
         dry_run: false,
+        stopped: false,
     });
     inputs.pool_events = vec![PoolEvent {
         pool: "tank".into(),
