@@ -80,8 +80,9 @@ pub use i2c::{
 };
 pub use iio::{IioDevice, SARADC_COMPATIBLE, SARADC_NAME, SARADC_NODE, adc_millivolts};
 pub use irq::{
-    InterruptRow, Interrupts, Irq, IrqAffinity, IrqId, IrqMatch, IrqRule, IrqTrigger, PinAction,
-    PinningPlan, PinningResolution, RpsRule, default_irq_affinity,
+    ActionCheck, CheckOutcome, InterruptRow, Interrupts, Irq, IrqAffinity, IrqId, IrqMatch,
+    IrqRule, IrqTrigger, PinAction, PinSetting, PinningPlan, PinningResolution, RpsRule, XpsRule,
+    default_irq_affinity,
 };
 pub use led::{Led, LedRole, LedSnapshot, Leds, NetdevSettings, Triggers, parse_triggers};
 pub use net::{

@@ -3,7 +3,8 @@
 //! pinning as it is next to Armbian's plan.
 
 use helios64_hal::{
-    BayStatus, CpuSet, IrqAffinity, LedSnapshot, LinkMode, NicStatus, PinAction, PinningResolution,
+    BayStatus, CpuSet, IrqAffinity, LedSnapshot, LinkMode, NicStatus, PinAction, PinSetting,
+    PinningResolution,
 };
 use serde::Serialize;
 
@@ -101,10 +102,12 @@ pub(crate) fn pinning_view(
     let mut rps = Vec::new();
     for action in &resolution.actions {
         match action {
+            // The comparison is hal's drift check, shared with `helios64-pin
+            // check`.
             PinAction::IrqAffinity { irq, cpus, reason, .. } => {
                 let Some(current) = irq_affinity(*irq) else { continue };
                 irqs.push(PinnedIrq {
-                    as_planned: current.allowed_cpus == *cpus,
+                    as_planned: action.holds(&PinSetting::Cpus(current.allowed_cpus.clone())),
                     current,
                     planned_cpus: cpus.clone(),
                     reason: reason.clone(),
@@ -115,7 +118,7 @@ pub(crate) fn pinning_view(
                 rps.push(PinnedQueue {
                     interface: interface.clone(),
                     queue: *queue,
-                    as_planned: now == *cpus,
+                    as_planned: action.holds(&PinSetting::Cpus(now.clone())),
                     rps_cpus: now,
                     planned_cpus: cpus.clone(),
                 });

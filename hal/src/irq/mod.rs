@@ -5,13 +5,15 @@
 //! never by number: Linux IRQ numbers are allocated at boot and differ
 //! between kernels.
 
+mod drift;
 mod interrupts;
 mod pinning;
 
 use std::path::PathBuf;
 
+pub use drift::{ActionCheck, CheckOutcome, PinSetting};
 pub use interrupts::{InterruptRow, Interrupts, IrqId, IrqTrigger};
-pub use pinning::{IrqMatch, IrqRule, PinAction, PinningPlan, PinningResolution, RpsRule};
+pub use pinning::{IrqMatch, IrqRule, PinAction, PinningPlan, PinningResolution, RpsRule, XpsRule};
 
 use crate::cpuset::{self, CpuSet};
 use crate::error::{Error, Result};

@@ -62,8 +62,21 @@ pub struct RpsRule {
     pub reason: String,
 }
 
-/// An IRQ/RPS policy. Rules apply in order; a later IRQ rule matching the
-/// same IRQ wins.
+/// Pick a NIC transmit queue by CPU (XPS): `queues/tx-<queue>/xps_cpus`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct XpsRule {
+    /// The NIC.
+    pub nic: NicRole,
+    /// The transmit queue index (`tx-0` = 0).
+    pub tx_queue: u32,
+    /// CPUs that transmit on this queue (empty = XPS off).
+    pub cpus: CpuSet,
+    /// Why.
+    pub reason: String,
+}
+
+/// An IRQ/RPS/XPS policy. Rules apply in order; a later IRQ rule matching
+/// the same IRQ wins.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PinningPlan {
     /// A name for logs.
@@ -72,6 +85,9 @@ pub struct PinningPlan {
     pub irqs: Vec<IrqRule>,
     /// RPS rules.
     pub rps: Vec<RpsRule>,
+    /// XPS rules (none in Armbian's plan).
+    #[serde(default)]
+    pub xps: Vec<XpsRule>,
     /// `/proc/sys/net/core/rps_sock_flow_entries`, if the plan sets it.
     pub rps_sock_flow_entries: Option<u32>,
 }
@@ -111,6 +127,17 @@ pub enum PinAction {
         /// The flow table size.
         count: u32,
     },
+    /// Write `queues/tx-<queue>/xps_cpus`.
+    XpsCpus {
+        /// The interface.
+        interface: String,
+        /// The transmit queue index.
+        queue: u32,
+        /// The CPUs.
+        cpus: CpuSet,
+        /// The rule's reason.
+        reason: String,
+    },
     /// Write `/proc/sys/net/core/rps_sock_flow_entries`.
     SockFlowEntries {
         /// The table size.
@@ -121,7 +148,7 @@ pub enum PinAction {
 /// A plan resolved against the running system.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PinningResolution {
-    /// The writes to make, IRQs by number first, then RPS.
+    /// The writes to make, IRQs by number first, then RPS, then XPS.
     pub actions: Vec<PinAction>,
     /// Reasons of rules that matched nothing (an absent NIC, an IRQ name
     /// this kernel does not use): worth a log line, not an error.
@@ -168,6 +195,7 @@ impl PinningPlan {
                 flow_count: Some(32768),
                 reason: "Armbian: LAN1 receive processing on CPU0-2".into(),
             }],
+            xps: Vec::new(),
             rps_sock_flow_entries: Some(32768),
         }
     }
@@ -231,6 +259,19 @@ impl PinningPlan {
                 });
             }
         }
+        for rule in &self.xps {
+            check_cpus(&rule.cpus, online, &rule.reason, true)?;
+            let Some(interface) = nics.get(&rule.nic) else {
+                unmatched.push(rule.reason.clone());
+                continue;
+            };
+            actions.push(PinAction::XpsCpus {
+                interface: interface.clone(),
+                queue: rule.tx_queue,
+                cpus: rule.cpus.clone(),
+                reason: rule.reason.clone(),
+            });
+        }
         if let Some(count) = self.rps_sock_flow_entries {
             actions.push(PinAction::SockFlowEntries { count });
         }
@@ -279,30 +320,11 @@ impl PinAction {
                     .rx_queue(*queue)?
                     .set_rps_flow_cnt(*count)
             }
+            PinAction::XpsCpus { interface, queue, cpus, .. } => {
+                net::NetInterface::by_name(root, interface)?.tx_queue(*queue)?.set_xps_cpus(cpus)
+            }
             PinAction::SockFlowEntries { count } => net::set_rps_sock_flow_entries(root, *count),
         }
-    }
-
-    /// Whether the system already matches this action (for drift reports
-    /// and to skip needless writes). Flow counts compare with the kernel's
-    /// power-of-two rounding in mind: the kernel stores `count` rounded up.
-    pub fn is_applied(&self, root: &Root) -> Result<bool> {
-        Ok(match self {
-            PinAction::IrqAffinity { irq, cpus, .. } => Irq::open(root, *irq)?.affinity()? == *cpus,
-            PinAction::RpsCpus { interface, queue, cpus, .. } => {
-                net::NetInterface::by_name(root, interface)?.rx_queue(*queue)?.rps_cpus()? == *cpus
-            }
-            PinAction::RpsFlowCount { interface, queue, count } => {
-                let now = net::NetInterface::by_name(root, interface)?
-                    .rx_queue(*queue)?
-                    .rps_flow_cnt()?;
-                now == count.next_power_of_two() || now == *count
-            }
-            PinAction::SockFlowEntries { count } => {
-                let now = net::rps_sock_flow_entries(root)?;
-                now == count.next_power_of_two() || now == *count
-            }
-        })
     }
 }
 
@@ -376,6 +398,7 @@ mod tests {
                 reason: "lan1".into(),
             }],
             rps: vec![],
+            xps: vec![],
             rps_sock_flow_entries: None,
         };
         let res = plan.resolve(&ints, &nics, &CpuSet::parse_list("0-3").unwrap()).unwrap();
@@ -401,6 +424,7 @@ mod tests {
             name: "t".into(),
             irqs: vec![rule(&[0]), rule(&[1])],
             rps: vec![],
+            xps: vec![],
             rps_sock_flow_entries: None,
         };
         let online = CpuSet::from_cpus([0, 1]);

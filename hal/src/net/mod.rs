@@ -259,6 +259,16 @@ impl NetInterface {
         })
     }
 
+    /// Transmit queue `index`, or `NotPresent`.
+    pub fn tx_queue(&self, index: u32) -> Result<TxQueue> {
+        self.tx_queues()?.into_iter().find(|q| q.index() == index).ok_or_else(|| {
+            Error::NotPresent {
+                component: format!("transmit queue tx-{index} of {}", self.name),
+                searched: self.dir.join("queues"),
+            }
+        })
+    }
+
     /// Reads the link settings through ethtool (see [`link_settings`]):
     /// [`Error::NotLive`] on a fixture tree.
     pub fn link_settings(&self) -> Result<LinkSettings> {

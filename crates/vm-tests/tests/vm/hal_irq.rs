@@ -107,6 +107,7 @@ fn a_pinning_plan_resolves_applies_and_checks() {
             flow_count: Some(256),
             reason: "LAN1 receive on CPU1".into(),
         }],
+        xps: vec![],
         rps_sock_flow_entries: Some(1024),
     };
     let res = plan.resolve(&ints, &nics, &online).unwrap();
