@@ -1,0 +1,124 @@
+//! helios64-pin against a running kernel: a plan by identity resolved on the
+//! guest's real `/proc/interrupts` (the AHCI controller, the e1000 as LAN1
+//! `end0`), applied to `/proc/irq/*/smp_affinity_list`, LAN1's RPS files and
+//! `rps_sock_flow_entries`, checked, and the drift seen once restored.
+
+use std::collections::BTreeMap;
+
+use helios64_hal::{
+    CheckOutcome, CpuSet, CpuTopology, Interrupts, Irq, NicRole, PinAction, PinSetting, Root,
+};
+use helios64_pin::{PinConfig, Pinning};
+use vm_env::{board, require_guest};
+
+const VM_PLAN: &str = r#"
+name = "vm"
+rps_sock_flow_entries = 1000
+xps = []
+
+[watch]
+debounce_ms = 300
+min_interval_ms = 1000
+
+[[irq]]
+action = "ahci"
+cpus = "1"
+
+[[irq]]
+nic = "lan1"
+cpus = [0]
+
+[[rps]]
+nic = "lan1"
+queue = 0
+cpus = "1"
+flow_count = 200
+"#;
+
+#[test]
+fn a_plan_applies_and_checks_on_the_real_proc_irq_and_rps_files() {
+    require_guest();
+    let root = Root::system();
+    let online = CpuTopology::read(&root).unwrap().online();
+    assert_eq!(online, CpuSet::from_cpus([0, 1]), "the VM boots with 2 vCPUs");
+    let ints = Interrupts::read(&root).unwrap();
+    // The VM's e1000 plays LAN1 (hal finds the board's NICs by driver).
+    let nics = BTreeMap::from([(NicRole::Lan1, board::LAN1.to_owned())]);
+
+    // The default plan names CPUs 2-5: refused at its key, before any write.
+    let e = Pinning::resolve_with(&PinConfig::default(), &ints, &nics, &online).unwrap_err();
+    assert!(e.message.contains("is not online (online: 0-1)"), "{e:?}");
+    assert!(e.key.to_string().ends_with(".cpus"), "{e:?}");
+
+    let config: PinConfig = toml::from_str(VM_PLAN).unwrap();
+    let pinning = Pinning::resolve_with(&config, &ints, &nics, &online).unwrap();
+    assert!(pinning.resolution.unmatched.is_empty(), "{:?}", pinning.resolution.unmatched);
+    let ahci: Vec<u32> = ints.matching("ahci").filter_map(|r| r.irq()).collect();
+    assert!(!ahci.is_empty(), "the SATA controller ahci[0000:00:08.0] has an IRQ");
+    let irqs: Vec<u32> = pinning
+        .resolution
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            PinAction::IrqAffinity { irq, .. } => Some(*irq),
+            _ => None,
+        })
+        .collect();
+    for n in &ahci {
+        assert!(irqs.contains(n), "IRQ {n} not planned: {irqs:?}");
+    }
+
+    // Remember, move off the plan, apply, check, restore, check again.
+    let saved: Vec<(u32, CpuSet)> =
+        irqs.iter().map(|n| (*n, Irq::open(&root, *n).unwrap().affinity().unwrap())).collect();
+    let rx = helios64_hal::NetInterface::by_name(&root, board::LAN1).unwrap().rx_queue(0).unwrap();
+    let saved_rx = (rx.rps_cpus().unwrap(), rx.rps_flow_cnt().unwrap());
+    let saved_entries = helios64_hal::rps_sock_flow_entries(&root).unwrap();
+    for n in &ahci {
+        Irq::open(&root, *n).unwrap().set_affinity(&CpuSet::from_cpus([0])).unwrap();
+    }
+    rx.set_rps_cpus(&CpuSet::new()).unwrap();
+
+    let before = pinning.check(&root);
+    let applied = pinning.apply(&root, false);
+    let after = pinning.check(&root);
+    let rounded = (rx.rps_flow_cnt().unwrap(), helios64_hal::rps_sock_flow_entries(&root).unwrap());
+    let again = pinning.apply(&root, false);
+
+    for (n, cpus) in &saved {
+        Irq::open(&root, *n).unwrap().set_affinity(cpus).unwrap();
+    }
+    rx.set_rps_cpus(&CpuSet::new()).unwrap();
+    let restored = pinning.check(&root);
+    rx.set_rps_cpus(&saved_rx.0).unwrap();
+    rx.set_rps_flow_cnt(saved_rx.1).unwrap();
+    helios64_hal::set_rps_sock_flow_entries(&root, saved_entries).unwrap();
+
+    assert!(before.drifted().count() > ahci.len(), "{:#?}", before.lines());
+    assert!(applied.failures.is_empty(), "{:?}", applied.failures);
+    let lines: Vec<String> = applied.changes.iter().map(ToString::to_string).collect();
+    for n in &ahci {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("IRQ {n} (ahci")) && l.contains(": 0 -> 1")),
+            "{lines:#?}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!("{} rx-0 rps_cpus: none -> 1", board::LAN1))),
+        "{lines:#?}"
+    );
+    // The kernel rounds flow counts up to a power of two; the check allows it.
+    assert_eq!(rounded, (256, 1024));
+    assert_eq!(after.drifted().count(), 0, "{:#?}", after.lines());
+    assert_eq!(after.unreadable().count(), 0, "{:#?}", after.lines());
+    assert!(again.changes.is_empty() && again.failures.is_empty(), "{again:?}");
+    let rps_drift = restored.settings.iter().find(
+        |c| matches!(&c.action, PinAction::RpsCpus { interface, .. } if interface == board::LAN1),
+    );
+    assert_eq!(
+        rps_drift.map(|c| &c.outcome),
+        Some(&CheckOutcome::Drifted { now: PinSetting::Cpus(CpuSet::new()) })
+    );
+}
