@@ -233,3 +233,16 @@ fn a_missing_proc_interrupts_names_the_file() {
     let chain = format!("{e}: {}", std::error::Error::source(&e).unwrap());
     assert!(chain.contains("proc/interrupts"), "{chain}");
 }
+
+/// dist/config/pin.toml shows every key with its default: uncommented, it
+/// is exactly the compiled-in configuration (so the two cannot drift).
+#[test]
+fn the_shipped_example_is_the_defaults_with_every_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist/config/pin.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let uncommented = helios64_service::config::example_settings(&text, &[]);
+    // Parsed alone, not merged over the defaults: a missing key fails.
+    let parsed: PinConfig =
+        toml::from_str(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+    assert_eq!(parsed, PinConfig::default());
+}
