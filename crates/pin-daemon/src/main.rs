@@ -143,8 +143,8 @@ fn check(args: &Args, root: &Root) -> ExitCode {
         Err(code) => return code,
     };
     let report = pinning.check(root);
-    let drifted = report.drifted().count();
-    let unreadable = report.unreadable().count();
+    let drifted = report.drifted().count() + report.links_drifted().count();
+    let unreadable = report.unreadable().count() + report.links_unreadable().count();
     let text = if args.json {
         json(&report)
     } else {
@@ -153,7 +153,7 @@ fn check(args: &Args, root: &Root) -> ExitCode {
         lines.push(format!(
             "{}: {} settings, {drifted} drifted, {unreadable} unreadable",
             report.plan,
-            report.settings.len()
+            report.settings.len() + report.links.len()
         ));
         lines.join("\n") + "\n"
     };

@@ -36,7 +36,7 @@
 
 use std::fmt;
 
-use helios64_hal::{CpuSet, IrqMatch, IrqRule, NicRole, PinningPlan, RpsRule, XpsRule};
+use helios64_hal::{CpuSet, IrqMatch, IrqRule, LinkMode, NicRole, PinningPlan, RpsRule, XpsRule};
 use helios64_service::{Config, Invalid, KeyPath};
 use serde::{Deserialize, Serialize};
 
@@ -135,6 +135,20 @@ pub struct XpsConfig {
     pub reason: Option<String>,
 }
 
+/// A NIC's link policy: the speed/duplex modes it advertises, exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkConfig {
+    /// The NIC, by role.
+    pub nic: NicRole,
+    /// ethtool's mode names: `["2500baseT/Full"]` keeps an unreworked
+    /// LAN2 off the broken 1G mode; `["1000baseT/Full"]` pins 1 GbE.
+    pub advertise: Vec<LinkMode>,
+    /// Why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// How `helios64-pin watch` reacts to hot-plug events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +183,8 @@ pub struct PinConfig {
     pub rps: Vec<QueueConfig>,
     /// XPS rules.
     pub xps: Vec<XpsConfig>,
+    /// Link policies (none by default).
+    pub link: Vec<LinkConfig>,
 }
 
 impl Default for PinConfig {
@@ -207,6 +223,7 @@ impl PinConfig {
             name: plan.name.clone(),
             rps_sock_flow_entries: plan.rps_sock_flow_entries,
             watch: WatchConfig::default(),
+            link: Vec::new(),
             irq: plan
                 .irqs
                 .iter()
@@ -373,6 +390,27 @@ impl Config for PinConfig {
                         format!("{} queue {} is already set by {kind}[{first}]", key.0, key.1),
                     ));
                 }
+            }
+        }
+        for (i, rule) in self.link.iter().enumerate() {
+            let at = |key: &str| KeyPath::root().key("link").index(i).key(key);
+            if rule.advertise.is_empty() {
+                return Err(Invalid::new(
+                    at("advertise"),
+                    "at least one speed/duplex mode is needed",
+                ));
+            }
+            if let Some(mode) = rule.advertise.iter().find(|m| !m.is_speed()) {
+                return Err(Invalid::new(
+                    at("advertise"),
+                    format!("{mode} is not a speed/duplex mode (such as 2500baseT/Full)"),
+                ));
+            }
+            if let Some(first) = self.link[..i].iter().position(|r| r.nic == rule.nic) {
+                return Err(Invalid::new(
+                    at("nic"),
+                    format!("{}'s link is already set by link[{first}]", rule.nic),
+                ));
             }
         }
         for (i, rule) in self.rps.iter().enumerate() {

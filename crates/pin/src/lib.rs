@@ -9,6 +9,8 @@
 //! - [`Pinning::apply`]: the writes still needed, each reported as a
 //!   [`Change`] (old → new) or a [`Failure`] (an IRQ the kernel will not
 //!   move, `EIO` on managed IRQs, is reported, not fatal).
+//! - [`link`]: per-role NIC link policy (advertised speed/duplex modes)
+//!   through hal's in-process ethtool ioctl.
 //! - [`Pinning::check`]: the drift report, hal's shared check
 //!   ([`helios64_hal::PinAction::check`]), which `helios64 status` and the
 //!   health verdict use too.
@@ -17,8 +19,10 @@
 
 pub mod config;
 mod error;
+pub mod link;
 mod pinning;
 
-pub use config::{CpuList, IrqConfig, PinConfig, QueueConfig, WatchConfig, XpsConfig};
+pub use config::{CpuList, IrqConfig, LinkConfig, PinConfig, QueueConfig, WatchConfig, XpsConfig};
 pub use error::{PinError, Result};
-pub use pinning::{ApplyReport, Change, CheckReport, Failure, Pinning, target};
+pub use link::{LinkCheck, LinkOutcome, LinkPlan};
+pub use pinning::{ApplyReport, Change, CheckReport, Failure, Pinning, Setting, target};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use helios64_hal::{
-    ActionCheck, CheckOutcome, CpuSet, CpuTopology, Interrupts, Nic, NicRole, PinAction,
+    ActionCheck, CheckOutcome, CpuSet, CpuTopology, Interrupts, LinkModes, Nic, NicRole, PinAction,
     PinSetting, PinningResolution, Root,
 };
 use helios64_service::{Invalid, Loaded};
@@ -12,6 +12,26 @@ use serde::Serialize;
 
 use crate::config::PinConfig;
 use crate::error::{PinError, Result};
+use crate::link::{LinkCheck, LinkOutcome, LinkPlan};
+
+/// A value `apply` sets: a CPU set or count, or a NIC's advertised modes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Setting {
+    /// IRQ affinity, RPS/XPS masks, flow table sizes.
+    Pin(PinSetting),
+    /// Advertised speed/duplex modes.
+    Link(LinkModes),
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Setting::Pin(s) => write!(f, "{s}"),
+            Setting::Link(modes) => write!(f, "{modes}"),
+        }
+    }
+}
 
 /// The configuration resolved on one system: the concrete writes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,6 +41,8 @@ pub struct Pinning {
     /// The writes, the rules that matched nothing, the online CPUs.
     #[serde(flatten)]
     pub resolution: PinningResolution,
+    /// The link policies of the NICs present.
+    pub links: Vec<LinkPlan>,
 }
 
 /// One setting `apply` changed (or, on a dry run, would change).
@@ -29,9 +51,9 @@ pub struct Change {
     /// What was set: `IRQ 31 (xhci-hcd:usb1)`, `end0 rx-0 rps_cpus`.
     pub target: String,
     /// The value before; `None` when it could not be read.
-    pub old: Option<PinSetting>,
+    pub old: Option<Setting>,
     /// The value written.
-    pub new: PinSetting,
+    pub new: Setting,
     /// The rule's reason.
     pub reason: String,
     /// Whether it was written (false on a dry run).
@@ -59,7 +81,7 @@ pub struct Failure {
     /// What was to be set.
     pub target: String,
     /// The value it was to get.
-    pub new: PinSetting,
+    pub new: Setting,
     /// Why not, naming the file (the kernel refuses managed and per-CPU
     /// IRQs with `EIO`).
     pub error: String,
@@ -96,6 +118,8 @@ pub struct CheckReport {
     pub online_cpus: CpuSet,
     /// Each planned setting and how the system compares.
     pub settings: Vec<ActionCheck>,
+    /// Each NIC's advertised modes against its link policy.
+    pub links: Vec<LinkCheck>,
     /// Rules that matched nothing here.
     pub unmatched: Vec<String>,
 }
@@ -109,6 +133,16 @@ impl CheckReport {
     /// The settings that could not be read.
     pub fn unreadable(&self) -> impl Iterator<Item = &ActionCheck> {
         self.settings.iter().filter(|c| matches!(c.outcome, CheckOutcome::Unreadable { .. }))
+    }
+
+    /// The NICs advertising other modes than their policy's.
+    pub fn links_drifted(&self) -> impl Iterator<Item = &LinkCheck> {
+        self.links.iter().filter(|c| matches!(c.outcome, LinkOutcome::Drifted { .. }))
+    }
+
+    /// The NICs whose link settings could not be read.
+    pub fn links_unreadable(&self) -> impl Iterator<Item = &LinkCheck> {
+        self.links.iter().filter(|c| matches!(c.outcome, LinkOutcome::Unreadable { .. }))
     }
 
     /// One line per setting: `drift: IRQ 31 (xhci-hcd:usb1) is 0-5, planned 4`.
@@ -126,6 +160,17 @@ impl CheckReport {
                     CheckOutcome::Unreadable { error } => format!("unreadable: {target}: {error}"),
                 }
             })
+            .chain(self.links.iter().map(|c| {
+                let target = c.plan.target();
+                let planned = &c.plan.advertise;
+                match &c.outcome {
+                    LinkOutcome::AsPlanned => format!("ok: {target} are {planned}"),
+                    LinkOutcome::Drifted { now } => {
+                        format!("drift: {target} are {now}, planned {planned}")
+                    }
+                    LinkOutcome::Unreadable { error } => format!("unreadable: {target}: {error}"),
+                }
+            }))
             .collect()
     }
 }
@@ -184,7 +229,25 @@ impl Pinning {
             .resolve(interrupts, nics, online)
             // check_online and validate refuse what hal's resolve refuses.
             .map_err(|e| Invalid::at("irq", error_chain(&e)))?;
-        Ok(Pinning { plan: config.name.clone(), resolution })
+        let mut resolution = resolution;
+        let mut links = Vec::new();
+        for rule in &config.link {
+            let advertise: LinkModes = rule.advertise.iter().copied().collect();
+            let reason = rule
+                .reason
+                .clone()
+                .unwrap_or_else(|| format!("{} advertises only {advertise}", rule.nic));
+            match nics.get(&rule.nic) {
+                Some(interface) => links.push(LinkPlan {
+                    nic: rule.nic,
+                    interface: interface.clone(),
+                    advertise,
+                    reason,
+                }),
+                None => resolution.unmatched.push(reason),
+            }
+        }
+        Ok(Pinning { plan: config.name.clone(), resolution, links })
     }
 
     /// Resolves the loaded configuration on the system under `root`: reads
@@ -216,7 +279,7 @@ impl Pinning {
             unmatched: self.resolution.unmatched.clone(),
         };
         for action in &self.resolution.actions {
-            let new = action.planned();
+            let new = Setting::Pin(action.planned());
             let old = action.current(root).ok();
             if old.as_ref().is_some_and(|o| action.holds(o)) {
                 report.unchanged += 1;
@@ -237,11 +300,25 @@ impl Pinning {
             }
             report.changes.push(Change {
                 target,
-                old,
+                old: old.map(Setting::Pin),
                 new,
                 reason: reason(action).to_owned(),
                 written: !dry_run,
             });
+        }
+        for link in &self.links {
+            let new = Setting::Link(link.advertise.clone());
+            match link.apply(root, dry_run) {
+                Ok(None) => report.unchanged += 1,
+                Ok(Some(old)) => report.changes.push(Change {
+                    target: link.target(),
+                    old: Some(Setting::Link(old)),
+                    new,
+                    reason: link.reason.clone(),
+                    written: !dry_run,
+                }),
+                Err(error) => report.failures.push(Failure { target: link.target(), new, error }),
+            }
         }
         report
     }
@@ -253,6 +330,7 @@ impl Pinning {
             plan: self.plan.clone(),
             online_cpus: self.resolution.online.clone(),
             settings: self.resolution.check(root),
+            links: self.links.iter().map(|l| l.check(root)).collect(),
             unmatched: self.resolution.unmatched.clone(),
         }
     }

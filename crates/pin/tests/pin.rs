@@ -201,6 +201,14 @@ fn bad_configs_are_refused_at_file_line_column() {
             "2:7: rps[0].nic: unknown variant `lan3`",
         ),
         (
+            "[[link]]\nnic = \"lan2\"\nadvertise = [\"Pause\"]\n",
+            "3:1: link[0].advertise: Pause is not a speed/duplex mode",
+        ),
+        (
+            "[[link]]\nnic = \"lan2\"\nadvertise = [\"2500baseT/Fast\"]\n",
+            "3:13: link[0].advertise[0]: invalid link mode \"2500baseT/Fast\"",
+        ),
+        (
             "[[rps]]\nnic = \"lan1\"\nqueue = 0\ncpus = \"1\"\n[[rps]]\nnic = \"lan1\"\nqueue = 0\ncpus = \"2\"\n",
             "7:1: rps[1].queue: LAN1 queue 0 is already set by rps[0]",
         ),
@@ -245,4 +253,33 @@ fn the_shipped_example_is_the_defaults_with_every_key() {
     let parsed: PinConfig =
         toml::from_str(&uncommented).unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
     assert_eq!(parsed, PinConfig::default());
+}
+
+#[test]
+fn a_link_policy_on_a_tree_is_reported_not_applied() {
+    // A fixture tree refuses ioctls: the link policy is unreadable in the
+    // check and a failure in apply, naming the interface; pinning still applies.
+    let (d, root) = copy_fixture(Fixture::Armbian);
+    let etc = d.path().join("etc");
+    std::fs::create_dir_all(&etc).unwrap();
+    let loaded =
+        load(&etc, "[[link]]\nnic = \"lan2\"\nadvertise = [\"2500baseT/Full\"]\n").unwrap();
+    let p = Pinning::resolve(&root, &loaded).unwrap();
+    assert_eq!(p.links.len(), 1);
+    assert_eq!(p.links[0].interface, "eth1");
+    assert_eq!(p.links[0].advertise.to_string(), "2500baseT/Full");
+    let report = p.check(&root);
+    assert_eq!(report.links_unreadable().count(), 1, "{:#?}", report.lines());
+    let applied = p.apply(&root, false);
+    assert_eq!(applied.failures.len(), 1, "{:?}", applied.failures);
+    assert_eq!(applied.failures[0].target, "eth1 advertised link modes");
+    assert_eq!(applied.changes.len(), 2, "LAN2's RPS still applied: {:?}", applied.changes);
+
+    // Without LAN2 the policy matches nothing.
+    let lan1_only = BTreeMap::from([(NicRole::Lan1, "end0".to_owned())]);
+    let ints = Interrupts::parse(SAMPLE, Path::new("/proc/interrupts")).unwrap();
+    let online = CpuSet::parse_list("0-5").unwrap();
+    let p = Pinning::resolve_with(loaded.config(), &ints, &lan1_only, &online).unwrap();
+    assert!(p.links.is_empty());
+    assert!(p.resolution.unmatched.iter().any(|u| u == "LAN2 advertises only 2500baseT/Full"));
 }
