@@ -1,20 +1,24 @@
 //! helios64-pin against a running kernel: a plan by identity resolved on the
 //! guest's real `/proc/interrupts` (the AHCI controller, the e1000 as LAN1
 //! `end0`), applied to `/proc/irq/*/smp_affinity_list`, LAN1's RPS files and
-//! `rps_sock_flow_entries`, checked, and the drift seen once restored.
+//! `rps_sock_flow_entries`, checked, and the drift seen once restored; a
+//! link policy set on the e1000 through the ethtool ioctl and read back.
 
 use std::collections::BTreeMap;
 
 use helios64_hal::{
     CheckOutcome, CpuSet, CpuTopology, Interrupts, Irq, NicRole, PinAction, PinSetting, Root,
 };
-use helios64_pin::{PinConfig, Pinning};
+use helios64_pin::{LinkOutcome, PinConfig, Pinning};
 use vm_env::{board, require_guest};
+
+use crate::common::run_ok;
 
 const VM_PLAN: &str = r#"
 name = "vm"
 rps_sock_flow_entries = 1000
 xps = []
+link = []
 
 [watch]
 debounce_ms = 300
@@ -121,4 +125,62 @@ fn a_plan_applies_and_checks_on_the_real_proc_irq_and_rps_files() {
         rps_drift.map(|c| &c.outcome),
         Some(&CheckOutcome::Drifted { now: PinSetting::Cpus(CpuSet::new()) })
     );
+}
+
+/// Waits (up to 20 s) for LAN1's carrier after a renegotiation.
+fn wait_for_carrier(name: &str) {
+    let path = format!("/sys/class/net/{name}/carrier");
+    for _ in 0..200 {
+        if std::fs::read_to_string(&path).is_ok_and(|c| c.trim() == "1") {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{name} has no carrier after 20 s");
+}
+
+#[test]
+fn a_link_policy_sets_the_advertised_modes_and_checks_them() {
+    require_guest();
+    let root = Root::system();
+    let online = CpuTopology::read(&root).unwrap().online();
+    let ints = Interrupts::read(&root).unwrap();
+    let nics = BTreeMap::from([(NicRole::Lan1, board::LAN1.to_owned())]);
+    let text = "name = \"vm-link\"\nirq = []\nrps = []\nxps = []\n\
+        [watch]\ndebounce_ms = 300\nmin_interval_ms = 1000\n\
+        [[link]]\nnic = \"lan1\"\nadvertise = [\"100baseT/Full\"]\n";
+    let config: PinConfig = toml::from_str(text).unwrap();
+    let pinning = Pinning::resolve_with(&config, &ints, &nics, &online).unwrap();
+    assert_eq!(pinning.links.len(), 1);
+
+    let before = pinning.check(&root);
+    let applied = pinning.apply(&root, false);
+    let after = pinning.check(&root);
+    let shown = run_ok("ethtool", &[board::LAN1]);
+    let again = pinning.apply(&root, false);
+    let restored = helios64_hal::NetInterface::by_name(&root, board::LAN1).unwrap().advertise_all();
+    let drift = pinning.check(&root);
+    wait_for_carrier(board::LAN1);
+
+    assert!(matches!(before.links[0].outcome, LinkOutcome::Drifted { .. }), "{before:?}");
+    assert!(applied.failures.is_empty(), "{:?}", applied.failures);
+    assert_eq!(applied.changes.len(), 1, "{:?}", applied.changes);
+    let line = applied.changes[0].to_string();
+    assert!(line.starts_with(&format!("{} advertised link modes: ", board::LAN1)), "{line}");
+    assert!(line.contains("1000baseT/Full") && line.contains("-> 100baseT/Full"), "{line}");
+    assert_eq!(after.links[0].outcome, LinkOutcome::AsPlanned, "{after:?}");
+    let block: String = shown
+        .split("Advertised link modes:")
+        .nth(1)
+        .and_then(|rest| rest.split("Advertised pause").next())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        block.split_whitespace().collect::<Vec<_>>(),
+        ["100baseT/Full"],
+        "ethtool(8): {shown}"
+    );
+    assert!(again.changes.is_empty() && again.failures.is_empty(), "{again:?}");
+    restored.unwrap();
+    assert!(matches!(drift.links[0].outcome, LinkOutcome::Drifted { .. }), "{drift:?}");
 }
