@@ -2,9 +2,13 @@
 //! guest's real `/proc/interrupts` (the AHCI controller, the e1000 as LAN1
 //! `end0`), applied to `/proc/irq/*/smp_affinity_list`, LAN1's RPS files and
 //! `rps_sock_flow_entries`, checked, and the drift seen once restored; a
-//! link policy set on the e1000 through the ethtool ioctl and read back.
+//! link policy set on the e1000 through the ethtool ioctl and read back;
+//! `helios64-pin watch` re-applying within a second of a netdevsim port's
+//! net add.
 
 use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use helios64_hal::{
     CheckOutcome, CpuSet, CpuTopology, Interrupts, Irq, NicRole, PinAction, PinSetting, Root,
@@ -12,7 +16,7 @@ use helios64_hal::{
 use helios64_pin::{LinkOutcome, PinConfig, Pinning};
 use vm_env::{board, require_guest};
 
-use crate::common::run_ok;
+use crate::common::{run_ok, write};
 
 const VM_PLAN: &str = r#"
 name = "vm"
@@ -134,7 +138,7 @@ fn wait_for_carrier(name: &str) {
         if std::fs::read_to_string(&path).is_ok_and(|c| c.trim() == "1") {
             return;
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(100));
     }
     panic!("{name} has no carrier after 20 s");
 }
@@ -183,4 +187,101 @@ fn a_link_policy_sets_the_advertised_modes_and_checks_them() {
     assert!(again.changes.is_empty() && again.failures.is_empty(), "{again:?}");
     restored.unwrap();
     assert!(matches!(drift.links[0].outcome, LinkOutcome::Drifted { .. }), "{drift:?}");
+}
+
+const WATCH_PLAN: &str = r#"
+name = "vm-watch"
+xps = []
+rps = []
+link = []
+
+[watch]
+debounce_ms = 200
+min_interval_ms = 200
+
+[[irq]]
+action = "ahci"
+cpus = "1"
+"#;
+
+fn ahci_irqs(root: &Root) -> Vec<Irq> {
+    let ints = Interrupts::read(root).unwrap();
+    ints.matching("ahci").filter_map(|r| r.irq()).map(|n| Irq::open(root, n).unwrap()).collect()
+}
+
+/// Polls until every AHCI IRQ is on `cpus`, up to `within`; the time taken.
+fn until_on(irqs: &[Irq], cpus: &CpuSet, within: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if irqs.iter().all(|i| i.affinity().is_ok_and(|a| a == *cpus)) {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn watch_reapplies_after_a_netdevsim_port_is_added() {
+    let guest = require_guest();
+    let root = Root::system();
+    let irqs = ahci_irqs(&root);
+    assert!(!irqs.is_empty());
+    let saved: Vec<CpuSet> = irqs.iter().map(|i| i.affinity().unwrap()).collect();
+    let state = std::path::Path::new("/run/helios64/pin.json");
+    let state_before = std::fs::read(state).ok();
+    let dir = guest.scratch_dir("pin").unwrap();
+    let config = dir.join("pin.toml");
+    std::fs::write(&config, WATCH_PLAN).unwrap();
+    let (cpu0, cpu1) = (CpuSet::from_cpus([0]), CpuSet::from_cpus([1]));
+    for irq in &irqs {
+        irq.set_affinity(&cpu0).unwrap();
+    }
+
+    let child = Command::new(guest.binary("helios64-pin").unwrap())
+        .arg("--config")
+        .arg(&config)
+        .arg("watch")
+        .env("HELIOS64_LOG", "info")
+        .env_remove("NOTIFY_SOCKET")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let at_start = until_on(&irqs, &cpu1, Duration::from_secs(5));
+    // Moved away by hand, then a netdevsim port appears: a net add.
+    std::thread::sleep(Duration::from_millis(500));
+    for irq in &irqs {
+        irq.set_affinity(&cpu0).unwrap();
+    }
+    let untouched = until_on(&irqs, &cpu1, Duration::from_millis(400));
+    let id = 200 + std::process::id() % 10_000;
+    write("/sys/bus/netdevsim/new_device", &format!("{id} 1"));
+    let after_event = until_on(&irqs, &cpu1, Duration::from_secs(3));
+    write("/sys/bus/netdevsim/del_device", &id.to_string());
+
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let written = std::fs::read_to_string(state).unwrap_or_default();
+    for (irq, cpus) in irqs.iter().zip(&saved) {
+        irq.set_affinity(cpus).unwrap();
+    }
+    // Health reads the state file's presence as "pinning is managed".
+    match state_before {
+        Some(bytes) => std::fs::write(state, bytes).unwrap(),
+        None => {
+            let _ = std::fs::remove_file(state);
+        }
+    }
+
+    assert!(at_start.is_some(), "not applied at start:\n{stderr}");
+    assert!(untouched.is_none(), "re-applied without an event:\n{stderr}");
+    let took = after_event.unwrap_or_else(|| panic!("not re-applied after net add:\n{stderr}"));
+    assert!(took < Duration::from_secs(1), "re-applied after {took:?}:\n{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains(": 0 -> 1") && stderr.contains("[after net add "), "{stderr}");
+    assert!(written.contains("\"daemon\":\"pin\""), "{written}");
 }
