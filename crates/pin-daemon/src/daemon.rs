@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
 use helios64_hal::{Action, EventSource, HotplugEvent, HotplugMonitor, KernelSubsystem, Root};
-use helios64_pin::{ApplyReport, Failure, PinConfig, PinError, Pinning};
+use helios64_pin::{ApplyReport, Failure, PinConfig, PinError, Pinning, WatchConfig};
 use helios64_service::{Context, Daemon, Loaded, MonoTime, Ready, Service, StateDir, Token};
 use serde::Serialize;
 
@@ -79,6 +79,22 @@ pub(crate) fn trigger(event: &HotplugEvent) -> Option<String> {
     matched.then(|| {
         format!("{} {} {}", event.subsystem.as_str(), event.action.as_str(), event.sysname)
     })
+}
+
+/// Whether a re-apply for an event at `event` is due at `now`: the burst
+/// has been quiet for `debounce_ms` and the last apply is at least
+/// `min_interval_ms` old.
+pub(crate) fn due(
+    watch: &WatchConfig,
+    event: MonoTime,
+    last_apply: Option<MonoTime>,
+    now: MonoTime,
+) -> bool {
+    let quiet = now.saturating_since(event) >= Duration::from_millis(watch.debounce_ms);
+    let rested = last_apply.is_none_or(|last| {
+        now.saturating_since(last) >= Duration::from_millis(watch.min_interval_ms)
+    });
+    quiet && rested
 }
 
 impl PinDaemon {
@@ -191,13 +207,8 @@ impl Daemon for PinDaemon {
     fn tick(&mut self, ctx: &mut Context<'_>) -> Result<(), PinDaemonError> {
         let Some((at, trigger)) = self.pending.clone() else { return Ok(()) };
         let now = ctx.monotonic();
-        let watch = &self.config().watch;
-        let quiet = trigger == "start"
-            || now.saturating_since(at) >= Duration::from_millis(watch.debounce_ms);
-        let rested = self.last_apply.is_none_or(|last| {
-            now.saturating_since(last) >= Duration::from_millis(watch.min_interval_ms)
-        });
-        if quiet && rested {
+        let first = trigger == "start";
+        if first || due(&self.config().watch, at, self.last_apply, now) {
             self.pending = None;
             self.last_apply = Some(now);
             self.apply(&trigger, ctx);
@@ -273,6 +284,20 @@ mod tests {
         devtype: &str,
     ) -> HotplugEvent {
         HotplugEvent::new(action, subsystem, devpath, [("DEVTYPE", devtype)])
+    }
+
+    #[test]
+    fn a_burst_is_applied_once_it_is_quiet_and_not_too_soon() {
+        let watch = WatchConfig { debounce_ms: 300, min_interval_ms: 1000 };
+        let t = |ms: u64| MonoTime::from_duration(Duration::from_millis(ms));
+        // Event at 10 s, nothing applied yet: due 300 ms later, not before.
+        assert!(!due(&watch, t(10_000), None, t(10_299)));
+        assert!(due(&watch, t(10_000), None, t(10_300)));
+        // Applied at 9.5 s: quiet at 10.3 s but rate-limited until 10.5 s.
+        assert!(!due(&watch, t(10_000), Some(t(9_500)), t(10_300)));
+        assert!(due(&watch, t(10_000), Some(t(9_500)), t(10_500)));
+        // A later event in the burst moves the quiet time on.
+        assert!(!due(&watch, t(10_400), Some(t(9_000)), t(10_500)));
     }
 
     #[test]
