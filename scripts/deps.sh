@@ -23,6 +23,9 @@ host_pkgs() {
   # tests scrape with the real ones and lint with promtool.
   echo pkg-config libudev-dev libclang-dev clang python3 strace sanoid time
   echo prometheus prometheus-node-exporter
+  # systemd: systemd-analyze for scripts/unit-security.sh (a container may
+  # lack it); nix-bin: scripts/nix-eval.sh evaluates the NixOS module.
+  echo systemd nix-bin
   for p in $ZFS_LIBS; do echo "$p/$BPO"; done
   echo "smartmontools/$BPO"
 }
