@@ -3,8 +3,6 @@
 # The units are the package's (dist/systemd via systemd.packages, ExecStart
 # rewritten to the store by nix/package.nix); this module only enables the
 # chosen ones, writes their config and widens a unit where an option asks.
-# helios64-pin: add `pin = { units = [ "helios64-pin" ]; kind = "services"; };`
-# to `daemons` below once its unit is in dist/systemd.
 { config, lib, pkgs, ... }:
 let
   inherit (lib) mkOption mkEnableOption mkIf types;
@@ -16,6 +14,7 @@ let
   daemons = {
     fand = { units = [ "helios64-fand" ]; kind = "services"; };
     upsd = { units = [ "helios64-upsd" ]; kind = "services"; };
+    pin = { units = [ "helios64-pin" ]; kind = "services"; };
     exporter = {
       units = if cfg.exporter.mode == "listen" then [ "helios64-exporter" ] else [ "helios64-exporter-textfile" ];
       kind = if cfg.exporter.mode == "listen" then "services" else "timers";
@@ -70,6 +69,7 @@ in
     };
     scrub = daemonOptions "scrub" { };
     snap = daemonOptions "snap" { };
+    pin = daemonOptions "pin" { };
   };
 
   config = mkIf (enabled != { }) {
