@@ -45,7 +45,8 @@ if [ "$mode" = vm ]; then
     sleep 3600
   } > "$work/console" &
   writer=$!
-  tests/vm/run --shell --timeout=3000 < "$work/console" | tr -d '\r' | tee "$work/out" |
+  # tr block-buffers into a pipe: unbuffered, or the prompt never reaches "out".
+  tests/vm/run --shell --timeout=3000 < "$work/console" | stdbuf -o0 tr -d '\r' | tee "$work/out" |
     grep -E "^(exporter-guest|helios64|baseline|node_exporter|RSS|forks)" || true
   grep -q "BENCH-EXIT 0" "$work/out"
   exit
