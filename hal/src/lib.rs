@@ -65,9 +65,9 @@ pub use gpio::{
     PinName, RK3399_BANKS, pins, resolve_pin, set_auto_power_on,
 };
 pub use helios64_root::{ATTRIBUTE_LIMIT, Link, Root, TABLE_LIMIT};
-#[cfg(feature = "hotplug")]
-pub use hotplug::HotplugMonitor;
 pub use hotplug::{Action, BOARD_SUBSYSTEMS, EventSource, HotplugEvent, KernelSubsystem};
+#[cfg(feature = "hotplug")]
+pub use hotplug::{Drained, HotplugMonitor};
 pub use hwmon::{
     DiskTemp, DiskTempSnapshot, Hwmon, HwmonInfo, ScsiAddress, drivetemp_sensors, hwmon_devices,
 };

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
 use helios64_fan::{Cycle, DiscoverOptions, Event, FanState, FandConfig, STATE_SCHEMA, discover};
-use helios64_hal::{EventSource, HotplugMonitor, KernelSubsystem, Root};
+use helios64_hal::{Drained, EventSource, HotplugMonitor, KernelSubsystem, Root};
 use helios64_service::{Context, Daemon, Loaded, MonoTime, Ready, Service, StateDir, Token};
 
 /// Why the daemon could not start or run.
@@ -238,18 +238,11 @@ impl Daemon for Fand {
     ) -> Result<(), FandError> {
         let Some(monitor) = self.monitor.as_mut() else { return Ok(()) };
         let mut moved = false;
-        loop {
-            match monitor.try_next() {
-                Ok(Some(_event)) => moved = true,
-                Ok(None) => break,
-                Err(e) => {
-                    // Lost events: rediscovery reads the truth from sysfs.
-                    moved = true;
-                    if !HotplugMonitor::events_lost(&e) {
-                        tracing::warn!("udev monitor: {}", helios64_text::error_chain(&e));
-                    }
-                    break;
-                }
+        // Lost events: rediscovery reads the truth from sysfs.
+        if let Drained::Lost(error) = monitor.drain(|_| moved = true) {
+            moved = true;
+            if let Some(e) = error {
+                tracing::warn!("udev monitor: {}", helios64_text::error_chain(&e));
             }
         }
         if ready.hangup || ready.error {

@@ -7,7 +7,9 @@
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
-use helios64_hal::{Action, EventSource, HotplugEvent, HotplugMonitor, KernelSubsystem, Root};
+use helios64_hal::{
+    Action, Drained, EventSource, HotplugEvent, HotplugMonitor, KernelSubsystem, Root,
+};
 use helios64_pin::{ApplyReport, Failure, PinConfig, PinError, Pinning, WatchConfig};
 use helios64_service::{Context, Daemon, Loaded, MonoTime, Ready, Service, StateDir, Token};
 use serde::Serialize;
@@ -228,24 +230,18 @@ impl Daemon for PinDaemon {
     ) -> Result<(), PinDaemonError> {
         let Some(monitor) = self.monitor.as_mut() else { return Ok(()) };
         let mut matched = None;
-        loop {
-            match monitor.try_next() {
-                Ok(Some(event)) => {
-                    if let Some(t) = trigger(&event) {
-                        tracing::debug!("matched: {t}");
-                        matched = Some(t);
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    // Lost events: re-resolving reads the truth from sysfs.
-                    if !HotplugMonitor::events_lost(&e) {
-                        tracing::warn!("udev monitor: {}", helios64_text::error_chain(&e));
-                    }
-                    matched = Some("lost udev events".into());
-                    break;
-                }
+        let drained = monitor.drain(|event| {
+            if let Some(t) = trigger(&event) {
+                tracing::debug!("matched: {t}");
+                matched = Some(t);
             }
+        });
+        // Lost events: re-resolving reads the truth from sysfs.
+        if let Drained::Lost(error) = drained {
+            if let Some(e) = error {
+                tracing::warn!("udev monitor: {}", helios64_text::error_chain(&e));
+            }
+            matched = Some("lost udev events".into());
         }
         if ready.hangup || ready.error {
             tracing::warn!("udev monitor closed; no re-apply on hot-plug from now on");

@@ -5,7 +5,7 @@
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Duration;
 
-use helios64_hal::{EventSource, HotplugMonitor, KernelSubsystem, MainsSource, Root, Ups};
+use helios64_hal::{Drained, EventSource, HotplugMonitor, KernelSubsystem, MainsSource, Root, Ups};
 use helios64_service::{
     Clock, Context, Daemon, Freshness, Loaded, MonoTime, Ready, Service, StateDir, Token,
 };
@@ -375,30 +375,23 @@ impl Daemon for Upsd {
         let supply = self.mains_supply().map(str::to_owned);
         let mut changes = Vec::new();
         if let Some(udev) = self.udev.as_mut() {
-            loop {
-                match udev.try_next() {
-                    Ok(Some(event)) => {
-                        if supply.as_deref() != Some(event.sysname.as_str()) {
-                            continue;
-                        }
-                        match event.mains_online(&self.root) {
-                            Ok(Some(online)) => {
-                                tracing::debug!("udev: {} online={online}", event.sysname);
-                                changes.push(online);
-                            }
-                            Ok(None) => {}
-                            Err(e) => tracing::debug!("mains event unreadable: {e}"),
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        // Lost events: the next poll reads the truth.
-                        if !HotplugMonitor::events_lost(&e) {
-                            tracing::warn!("udev monitor: {}", helios64_text::error_chain(&e));
-                        }
-                        break;
-                    }
+            let root = &self.root;
+            let drained = udev.drain(|event| {
+                if supply.as_deref() != Some(event.sysname.as_str()) {
+                    return;
                 }
+                match event.mains_online(root) {
+                    Ok(Some(online)) => {
+                        tracing::debug!("udev: {} online={online}", event.sysname);
+                        changes.push(online);
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::debug!("mains event unreadable: {e}"),
+                }
+            });
+            // Lost events: the next poll reads the truth.
+            if let Drained::Lost(Some(e)) = drained {
+                tracing::warn!("udev monitor: {}", helios64_text::error_chain(&e));
             }
         }
         if ready.hangup || ready.error {

@@ -40,7 +40,7 @@ mod monitor;
 
 pub use event::{Action, HotplugEvent, KernelSubsystem};
 #[cfg(feature = "hotplug")]
-pub use monitor::HotplugMonitor;
+pub use monitor::{Drained, HotplugMonitor};
 
 /// The subsystems whose events [`HotplugMonitor::open`] receives: `net`
 /// (LAN2 is a USB NIC; LAN1 is renamed at boot), `usb` (the RTL8156 and

@@ -154,6 +154,20 @@ impl HotplugMonitor {
         }
     }
 
+    /// Reads every pending event into `each`, for a poll loop woken by the
+    /// socket. Stops at the first failure: what the lost or unreadable
+    /// events would have said must then be read from sysfs again.
+    pub fn drain(&mut self, mut each: impl FnMut(HotplugEvent)) -> Drained {
+        loop {
+            match self.try_next() {
+                Ok(Some(event)) => each(event),
+                Ok(None) => return Drained::Complete,
+                Err(e) if HotplugMonitor::events_lost(&e) => return Drained::Lost(None),
+                Err(e) => return Drained::Lost(Some(e)),
+            }
+        }
+    }
+
     /// The next event, waiting up to `timeout` for one; `None` when none
     /// came in time.
     pub fn next_timeout(&mut self, timeout: Duration) -> Result<Option<HotplugEvent>> {
@@ -206,6 +220,17 @@ impl HotplugMonitor {
                 if source.raw_os_error() == Some(libc::ENOBUFS)
         )
     }
+}
+
+/// How [`HotplugMonitor::drain`] ended.
+#[derive(Debug)]
+#[must_use]
+pub enum Drained {
+    /// Every pending event was read.
+    Complete,
+    /// Events were missed: dropped by the kernel under a burst (`None`, a
+    /// routine overrun not worth a warning) or not readable (the error).
+    Lost(Option<Error>),
 }
 
 impl AsFd for HotplugMonitor {
