@@ -42,7 +42,7 @@ if [ "$mode" = vm ]; then
     done
     sleep 2
     while IFS= read -r -n1 c; do printf '%s' "${c:-$'\n'}"; sleep 0.05; done < "$work/commands"
-    sleep 3600
+    exec sleep 3600 # the writer itself, so the EXIT trap's kill ends it (and its hold on the caller's lock)
   } > "$work/console" &
   writer=$!
   # tr block-buffers into a pipe: unbuffered, or the prompt never reaches "out".
