@@ -279,8 +279,9 @@ fn watch_reapplies_after_a_netdevsim_port_is_added() {
 
     assert!(at_start.is_some(), "not applied at start:\n{stderr}");
     assert!(untouched.is_none(), "re-applied without an event:\n{stderr}");
-    let took = after_event.unwrap_or_else(|| panic!("not re-applied after net add:\n{stderr}"));
-    assert!(took < Duration::from_secs(1), "re-applied after {took:?}:\n{stderr}");
+    // Within the 3 s wait (200 ms of debounce; no tighter bound: under TCG
+    // on a shared host a second is not a property of the daemon).
+    assert!(after_event.is_some(), "not re-applied after net add:\n{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains(": 0 -> 1") && stderr.contains("[after net add "), "{stderr}");
     assert!(written.contains("\"daemon\":\"pin\""), "{written}");
