@@ -61,17 +61,6 @@ pub fn next_settings(
     current.advertising_only(wanted).map(Some)
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 impl LinkPlan {
     /// What is set, for people: `eth1 advertised link modes`.
     pub fn target(&self) -> String {
@@ -89,7 +78,7 @@ impl LinkPlan {
                 LinkOutcome::AsPlanned
             }
             Ok(s) => LinkOutcome::Drifted { now: s.advertising.speeds() },
-            Err(e) => LinkOutcome::Unreadable { error: error_chain(&e) },
+            Err(e) => LinkOutcome::Unreadable { error: helios64_text::error_chain(&e) },
         };
         LinkCheck { plan: self.clone(), outcome }
     }
@@ -98,14 +87,16 @@ impl LinkPlan {
     /// `Ok(None)` when nothing was needed, `Ok(Some(old))` after a change
     /// (or, on a dry run, when one is needed), the error text otherwise.
     pub fn apply(&self, root: &Root, dry_run: bool) -> Result<Option<LinkModes>, String> {
-        let current = self.read(root).map_err(|e| error_chain(&e))?;
-        let Some(next) = next_settings(&current, &self.advertise).map_err(|e| error_chain(&e))?
+        let current = self.read(root).map_err(|e| helios64_text::error_chain(&e))?;
+        let Some(next) =
+            next_settings(&current, &self.advertise).map_err(|e| helios64_text::error_chain(&e))?
         else {
             return Ok(None);
         };
         if !dry_run {
-            set_link_settings(root, &next).map_err(|e| error_chain(&e))?;
-            let now = self.read(root).map_err(|e| error_chain(&e))?.advertising.speeds();
+            set_link_settings(root, &next).map_err(|e| helios64_text::error_chain(&e))?;
+            let now =
+                self.read(root).map_err(|e| helios64_text::error_chain(&e))?.advertising.speeds();
             if now != self.advertise {
                 return Err(format!("written, but the NIC advertises {now}"));
             }

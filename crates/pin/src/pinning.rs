@@ -201,17 +201,6 @@ fn reason(action: &PinAction) -> &str {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 impl Pinning {
     /// Resolves `config` on given facts: the IRQs, the present NICs by
     /// role with their interface names, the online CPUs. Pure: the rule
@@ -228,7 +217,7 @@ impl Pinning {
             .plan()
             .resolve(interrupts, nics, online)
             // check_online and validate refuse what hal's resolve refuses.
-            .map_err(|e| Invalid::at("irq", error_chain(&e)))?;
+            .map_err(|e| Invalid::at("irq", helios64_text::error_chain(&e)))?;
         let mut resolution = resolution;
         let mut links = Vec::new();
         for rule in &config.link {
@@ -291,7 +280,7 @@ impl Pinning {
                 let error = match written {
                     Ok(now) if action.holds(&now) => None,
                     Ok(now) => Some(format!("written, but the kernel keeps {now}")),
-                    Err(e) => Some(error_chain(&e)),
+                    Err(e) => Some(helios64_text::error_chain(&e)),
                 };
                 if let Some(error) = error {
                     report.failures.push(Failure { target, new, error });
