@@ -129,6 +129,7 @@ impl Zfs for FakeZfs {
                 name: dataset.snapshot(name).unwrap(),
                 createtxg: i as u64,
                 creation,
+                guid: i as u64 + 1,
                 used: 0,
                 userrefs,
             })

@@ -10,7 +10,7 @@
 //! through unchanged; the [`crate::Zfs`] trait takes checked, typed names and
 //! builds stricter, backend-independent rules on top.
 
-use std::ffi::{CString, c_int};
+use std::ffi::{CStr, CString, c_int};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -33,6 +33,30 @@ pub(crate) const ZFS_DEV: &str = "/dev/zfs";
 pub struct Lzc {
     _initialized: (),
 }
+
+/// The sandbox a channel program runs in: the kernel stops it (`ETIME`,
+/// `ENOSPC`) when it executes more Lua instructions or allocates more
+/// memory than this. The module refuses limits above its tunables
+/// `zfs_lua_max_instrlimit` and `zfs_lua_max_memlimit` with `EINVAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgramLimits {
+    /// Lua instructions.
+    pub instructions: u64,
+    /// Bytes of Lua memory, and of the packed output.
+    pub memory: u64,
+}
+
+impl ProgramLimits {
+    /// `ZCP_MAX_INSTRLIMIT` and `ZCP_MAX_MEMLIMIT`: the most the module
+    /// allows with its default tunables (100 million instructions, 100 MiB).
+    pub const MAX: ProgramLimits = ProgramLimits {
+        instructions: 10 * sys::ZCP_DEFAULT_INSTRLIMIT as u64,
+        memory: 10 * sys::ZCP_DEFAULT_MEMLIMIT as u64,
+    };
+}
+
+/// `ZCP_RET_ERROR`: where a failed program's message is.
+const ZCP_RET_ERROR: &str = "error";
 
 /// What an lzc wait call waits for (`zpool_wait_activity_t`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -352,6 +376,50 @@ impl Lzc {
             }
         }
         Ok(holds)
+    }
+
+    /// Runs a read-only channel program in `pool`
+    /// (`lzc_channel_program_nosync`, one `ZFS_IOC_CHANNEL_PROGRAM` ioctl):
+    /// Lua evaluated in the kernel in open context, without waiting for a
+    /// transaction group. `args` reaches the program as its one argument
+    /// (`...`); the result is the output list, whose `return` entry is what
+    /// the program returned. Needs `CAP_SYS_ADMIN` (`EPERM` otherwise).
+    /// The output must fit in `limits.memory` bytes, which is also the size
+    /// of the buffer lzc allocates for it (untouched pages cost nothing).
+    pub fn channel_program_nosync(
+        &self,
+        pool: &str,
+        program: &CStr,
+        args: &NvListRef,
+        limits: ProgramLimits,
+    ) -> Result<NvList> {
+        let c = cstring("pool", pool)?;
+        let mut out = ptr::null_mut();
+        // SAFETY: valid strings and list (lzc only reads `args`); `out`
+        // receives a list we own, also on most failures.
+        let rc = unsafe {
+            sys::lzc_channel_program_nosync(
+                c.as_ptr(),
+                program.as_ptr(),
+                limits.instructions,
+                limits.memory,
+                args.as_ptr(),
+                &mut out,
+            )
+        };
+        // SAFETY: lzc allocated it (or left it null).
+        let out = unsafe { NvList::from_raw(out) };
+        if rc != 0 {
+            // A Lua error leaves its message (and traceback) under "error".
+            let message =
+                out.as_ref().and_then(|o| o.str(ZCP_RET_ERROR).ok().flatten()).map(str::to_owned);
+            return Err(ZfsError::ChannelProgram {
+                pool: pool.to_owned(),
+                errno: Errno(rc),
+                message,
+            });
+        }
+        out.map_or_else(NvList::new, Ok)
     }
 
     /// Whether a dataset, snapshot or bookmark exists (`lzc_exists`).

@@ -48,8 +48,10 @@ fn healthy_pool_with_every_vdev_class() {
     let top: Vec<&str> = s.root.children.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(top, ["mirror-0", "raidz1-1"]);
     let leaves: Vec<&str> = s.root.leaves().iter().map(|v| v.name.as_str()).collect();
-    let expected: Vec<String> =
-        (0..5).map(|i| format!("/var/tmp/helios64-vm/fxhealthy-530-2/vdev{i}")).collect();
+    // The capture's scratch directory has a per-run suffix (fxhealthy-N-M).
+    let dir = leaves[0].rsplit_once('/').map(|(d, _)| d).unwrap_or_default();
+    assert!(dir.starts_with("/var/tmp/helios64-vm/fxhealthy-"), "{leaves:?}");
+    let expected: Vec<String> = (0..5).map(|i| format!("{dir}/vdev{i}")).collect();
     assert_eq!(leaves, expected);
     assert!(s.root.leaves().iter().all(|v| v.vdev_type == "file" && v.slow_ios == Some(0)));
     assert_eq!(s.logs.len(), 1);
@@ -162,6 +164,9 @@ fn snapshots_children_properties_and_holds() {
     assert_eq!(snap["userrefs"].value, "2");
     assert_eq!(snap["helios64:policy"].value, "daily");
     assert_eq!(snap["helios64:policy"].source, PropertySource::Local);
+    // The listing's GUID is the full u64 `zfs get` shows (this capture's
+    // is above i64::MAX, which `--json-int` would have clamped).
+    assert_eq!(snap["guid"].value, snaps[0].guid.to_string());
 
     let holds = parse::parse_holds(&fixture("zfs-holds.txt"), "fxhealthy/data@a").unwrap();
     assert_eq!(holds.keys().collect::<Vec<_>>(), ["backup", "keep"]);

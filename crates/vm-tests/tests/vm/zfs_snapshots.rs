@@ -127,3 +127,56 @@ fn invalid_names_and_properties_are_refused_before_the_kernel_sees_them() {
         assert!(names(zfs.as_ref(), &pool.dataset("fs")).is_empty(), "{backend}");
     }
 }
+
+/// The one-ioctl listing (a channel program) against libzfs's
+/// per-snapshot iteration and `zfs list`: the same snapshots with the same
+/// five properties, on a filesystem and a volume, with holds, data unique
+/// to a snapshot, snapshots taken together, and a clone's origin.
+#[test]
+fn channel_program_listing_equals_libzfs_and_the_cli() {
+    let guest = require_guest();
+    let zfs = crate::zfs_pool::native();
+    let pool = TestPool::create(&guest, "zcp", &["F"]);
+    pool.filesystem("fs");
+    crate::common::run_ok("zfs", &["create", "-V", "8M", &pool.ds("vol")]);
+    let (fs, vol) = (pool.dataset("fs"), pool.dataset("vol"));
+    for i in 0..5 {
+        pool.fill("fs", 1);
+        let both =
+            [fs.snapshot(&format!("s{i}")).unwrap(), vol.snapshot(&format!("s{i}")).unwrap()];
+        zfs.snapshot(&both, &BTreeMap::new()).unwrap();
+    }
+    let s1 = fs.snapshot("s1").unwrap();
+    zfs.hold(&[Hold::new(s1.clone(), "keep".parse().unwrap())]).unwrap();
+    crate::common::run_ok("zfs", &["clone", s1.as_str(), &pool.ds("clone")]);
+    let empty = pool.dataset("clone");
+
+    for ds in [&fs, &vol, &empty] {
+        let by_program = zfs.snapshots_by_program(ds).unwrap();
+        let iterated = zfs.snapshots_iterated(ds).unwrap();
+        assert_eq!(by_program, iterated, "{ds}: program vs libzfs");
+        assert_eq!(zfs.snapshots(ds).unwrap(), iterated, "{ds}: the trait");
+        if crate::zfs_pool::cli_has_json() {
+            assert_eq!(helios64_zfs::Cli::new().snapshots(ds).unwrap(), iterated, "{ds}: zfs list");
+        }
+    }
+    let fs_snaps = zfs.snapshots_by_program(&fs).unwrap();
+    assert_eq!(fs_snaps.len(), 5);
+    assert_eq!(fs_snaps[1].userrefs, 1, "{fs_snaps:?}");
+    assert!(fs_snaps.iter().any(|s| s.used > 0), "data unique to a snapshot: {fs_snaps:?}");
+    assert!(fs_snaps.iter().all(|s| s.guid != 0), "{fs_snaps:?}");
+    let vol_snaps = zfs.snapshots_by_program(&vol).unwrap();
+    assert_eq!(fs_snaps[3].createtxg, vol_snaps[3].createtxg, "taken together");
+    assert_ne!(fs_snaps[3].guid, vol_snaps[3].guid);
+
+    // A dataset that does not exist: the program fails with Lua's message
+    // naming it; the trait falls back and reports the canonical NotFound.
+    let gone = pool.dataset("gone");
+    let err = zfs.snapshots_by_program(&gone).unwrap_err();
+    assert!(matches!(err, helios64_zfs::ZfsError::ChannelProgram { .. }), "{err:?}");
+    assert!(err.to_string().contains(gone.as_str()), "{err}");
+    assert_eq!(zfs.snapshots(&gone).unwrap_err().kind(), ErrorKind::NotFound);
+    // That failure concerned one call, not programs in general (the suite
+    // runs as root, so the kernel never refuses them here).
+    assert!(zfs.uses_channel_programs());
+}

@@ -42,6 +42,8 @@ pub enum Call {
     LzcWait,
     /// `lzc_exists`.
     LzcExists,
+    /// `lzc_channel_program_nosync`: a read-only channel program.
+    LzcChannelProgram,
     /// `zpool_iter`.
     ZpoolIter,
     /// `zpool_open_canfail`.
@@ -82,6 +84,7 @@ impl Call {
             Call::LzcScrub => "lzc_scrub",
             Call::LzcWait => "lzc_wait",
             Call::LzcExists => "lzc_exists",
+            Call::LzcChannelProgram => "lzc_channel_program_nosync",
             Call::ZpoolIter => "zpool_iter",
             Call::ZpoolOpen => "zpool_open_canfail",
             Call::ZpoolGetConfig => "zpool_get_config",
@@ -121,6 +124,21 @@ pub enum ZfsError {
         /// lzc's per-item errors, when the call reports them (snapshot,
         /// destroy, hold, release). Empty otherwise.
         items: Vec<ItemError>,
+    },
+
+    /// A channel program failed: a Lua error (`ECHRNG`, with Lua's
+    /// message), a limit hit (`ETIME` for instructions, `ENOSPC`/`ENOMEM`
+    /// for memory or output), or the ioctl refused (`EPERM` without
+    /// `CAP_SYS_ADMIN`, `EINVAL` for limits above the module's tunables).
+    #[error("channel program on {pool} failed{}", message_suffix(message))]
+    ChannelProgram {
+        /// The pool it ran in.
+        pool: String,
+        /// The ioctl's errno.
+        #[source]
+        errno: Errno,
+        /// Lua's error message, when the program raised one.
+        message: Option<String>,
     },
 
     /// A libzfs call failed; libzfs reports its own error codes.
@@ -267,6 +285,13 @@ fn items_summary(items: &[ItemError]) -> String {
     }
 }
 
+fn message_suffix(message: &Option<String>) -> String {
+    match message {
+        Some(m) => format!(": {m}"),
+        None => String::new(),
+    }
+}
+
 fn status_text(status: Option<i32>) -> String {
     match status {
         Some(code) => format!("exit status {code}"),
@@ -343,7 +368,9 @@ impl ZfsError {
     /// Classifies the error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ZfsError::Errno { errno, .. } => ErrorKind::from_errno(*errno),
+            ZfsError::Errno { errno, .. } | ZfsError::ChannelProgram { errno, .. } => {
+                ErrorKind::from_errno(*errno)
+            }
             ZfsError::Libzfs { error, .. } => error.kind,
             // 127: "command not found" from a wrapper, `env` or a shell (and
             // how qemu-user reports a failed exec).
@@ -370,7 +397,7 @@ impl ZfsError {
     /// The errno, for errors that carry one.
     pub fn errno(&self) -> Option<Errno> {
         match self {
-            ZfsError::Errno { errno, .. } => Some(*errno),
+            ZfsError::Errno { errno, .. } | ZfsError::ChannelProgram { errno, .. } => Some(*errno),
             _ => None,
         }
     }
@@ -394,7 +421,7 @@ impl ZfsError {
             | ZfsError::Malformed { target, .. }
             | ZfsError::InvalidArgument { target, .. } => Some(target),
             ZfsError::InvalidName { name, .. } => Some(name),
-            ZfsError::ScrubNotPaused { pool } => Some(pool),
+            ZfsError::ScrubNotPaused { pool } | ZfsError::ChannelProgram { pool, .. } => Some(pool),
             _ => None,
         }
     }

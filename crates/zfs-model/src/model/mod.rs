@@ -260,6 +260,9 @@ pub struct Snapshot {
     pub createtxg: u64,
     /// Creation time, Unix seconds.
     pub creation: u64,
+    /// The snapshot's GUID: the same on every copy a `zfs send` made, so
+    /// replication matches snapshots across pools by it.
+    pub guid: u64,
     /// Bytes unique to this snapshot.
     pub used: u64,
     /// Number of user holds.

@@ -62,17 +62,19 @@ pub mod args {
     pub const POOL_SPACE: &[&str] =
         &["get", "-jp", "--json-int", "--", "size,allocated,free,capacity,fragmentation"];
     /// `zfs` arguments listing a dataset's snapshots, before the dataset; read
-    /// by [`parse_snapshots`](super::parse::parse_snapshots).
+    /// by [`parse_snapshots`](super::parse::parse_snapshots). Without
+    /// `--json-int`: zfs 2.3.2 converts values with `strtoll` for it, so a
+    /// GUID above `i64::MAX` (half of them) comes out as
+    /// 9223372036854775807; the default string values are exact.
     pub const SNAPSHOTS: &[&str] = &[
         "list",
         "-jp",
-        "--json-int",
         "-t",
         "snapshot",
         "-d",
         "1",
         "-o",
-        "name,createtxg,creation,used,userrefs",
+        "name,createtxg,creation,guid,used,userrefs",
         "--",
     ];
     /// `zfs` arguments listing a dataset's children, before the dataset; read

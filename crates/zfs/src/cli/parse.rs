@@ -468,7 +468,7 @@ struct DatasetJson {
     properties: Ordered<PropJson>,
 }
 
-/// Parses `zfs list -jp --json-int -t snapshot -d 1 -o name,createtxg,creation,used,userrefs DATASET`.
+/// Parses `zfs list -jp -t snapshot -d 1 -o name,createtxg,creation,guid,used,userrefs DATASET`.
 pub fn parse_snapshots(text: &str, dataset: &str) -> Result<Vec<Snapshot>> {
     const WHAT: &str = "zfs list JSON";
     let doc: DatasetsDoc = json(text, WHAT, dataset)?;
@@ -483,6 +483,7 @@ pub fn parse_snapshots(text: &str, dataset: &str) -> Result<Vec<Snapshot>> {
             name: reported(WHAT, dataset, d.name.clone())?,
             createtxg: n("createtxg")?,
             creation: n("creation")?,
+            guid: n("guid")?,
             used: n("used")?,
             userrefs: n("userrefs")?,
         });

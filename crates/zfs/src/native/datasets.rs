@@ -81,13 +81,20 @@ pub(crate) fn snapshots(lib: &mut Libzfs, dataset: &str) -> Result<Vec<Snapshot>
             name: names::reported("snapshot name", dataset, snap.name())?,
             createtxg: snap.prop_u64(zc::ZFS_PROP_CREATETXG),
             creation: snap.prop_u64(zc::ZFS_PROP_CREATION),
+            guid: snap.prop_u64(zc::ZFS_PROP_GUID),
             used: snap.prop_u64(zc::ZFS_PROP_USED),
             userrefs: snap.prop_u64(zc::ZFS_PROP_USERREFS),
         });
         Ok(())
     })?;
-    out.sort_by(|a, b| a.createtxg.cmp(&b.createtxg).then_with(|| a.name.cmp(&b.name)));
+    oldest_first(&mut out);
     Ok(out)
+}
+
+/// The trait's order: by `createtxg` (exact creation order), then by name
+/// for the snapshots one `lzc_snapshot` made together.
+pub(crate) fn oldest_first(snaps: &mut [Snapshot]) {
+    snaps.sort_unstable_by(|a, b| a.createtxg.cmp(&b.createtxg).then_with(|| a.name.cmp(&b.name)));
 }
 
 /// The direct child filesystems and volumes, by name.

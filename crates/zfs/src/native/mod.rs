@@ -7,6 +7,7 @@ mod events;
 mod libzfs;
 #[cfg(test)]
 mod model_checks;
+mod program;
 mod stats;
 mod status;
 
@@ -32,6 +33,7 @@ pub struct Native {
     lzc: Lzc,
     lib: Mutex<Libzfs>,
     versions: Versions,
+    programs: program::Programs,
 }
 
 impl std::fmt::Debug for Native {
@@ -55,12 +57,36 @@ impl Native {
         versions.check(policy)?;
         let lzc = Lzc::init()?;
         let lib = Libzfs::init()?;
-        Ok(Native { lzc, lib: Mutex::new(lib), versions })
+        Ok(Native { lzc, lib: Mutex::new(lib), versions, programs: program::Programs::new() })
     }
 
     /// The libzfs_core layer, for calls with lzc's exact semantics.
     pub fn lzc(&self) -> Lzc {
         self.lzc
+    }
+
+    /// The snapshots of a dataset the way libzfs (and `zfs list`) reads
+    /// them, one `ZFS_IOC_SNAPSHOT_LIST_NEXT` per snapshot:
+    /// [`Zfs::snapshots`] falls back to this when a channel program cannot
+    /// answer. Public so the differential tests and the benchmark can hold
+    /// both paths side by side.
+    pub fn snapshots_iterated(&self, dataset: &DatasetName) -> Result<Vec<Snapshot>> {
+        datasets::snapshots(&mut self.lib(), dataset.as_str())
+    }
+
+    /// The snapshots of a dataset as the channel program reads them, in one
+    /// ioctl, without the fallback [`Zfs::snapshots`] has: its error when
+    /// the kernel refuses or the program fails (a dataset that does not
+    /// exist is a [`ZfsError::ChannelProgram`] with Lua's message).
+    pub fn snapshots_by_program(&self, dataset: &DatasetName) -> Result<Vec<Snapshot>> {
+        program::list_snapshots(&self.lzc, dataset)
+    }
+
+    /// Whether [`Zfs::snapshots`] still tries the one-ioctl channel
+    /// program: false once the kernel refused one for good (no
+    /// `CAP_SYS_ADMIN`, limits above the module's tunables).
+    pub fn uses_channel_programs(&self) -> bool {
+        self.programs.usable()
     }
 
     /// The compiled, loaded and kernel versions found at open.
@@ -185,7 +211,13 @@ impl Zfs for Native {
     }
 
     fn snapshots(&self, dataset: &DatasetName) -> Result<Vec<Snapshot>> {
-        datasets::snapshots(&mut self.lib(), dataset.as_str())
+        // One ioctl for the whole list when the kernel runs the program;
+        // otherwise the per-snapshot iteration, which also reports the
+        // errors (a missing dataset, a bad name) in their canonical form.
+        match self.programs.snapshots(&self.lzc, dataset) {
+            Some(snaps) => Ok(snaps),
+            None => self.snapshots_iterated(dataset),
+        }
     }
 
     fn hold_tag(&self, tag: &HoldTag, snapshots: &[&SnapshotName]) -> Result<()> {

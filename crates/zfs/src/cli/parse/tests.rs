@@ -207,12 +207,14 @@ fn snapshots_children_properties_holds() {
           "dataset": "tank/fs", "snapshot_name": "b", "properties": {
             "createtxg": {"value": 20, "source": {"type": "NONE", "data": "-"}},
             "creation": {"value": 1700000020, "source": {"type": "NONE", "data": "-"}},
+            "guid": {"value": 42, "source": {"type": "NONE", "data": "-"}},
             "used": {"value": 0, "source": {"type": "NONE", "data": "-"}},
             "userrefs": {"value": 1, "source": {"type": "NONE", "data": "-"}}}},
         "tank/fs@a": {"name": "tank/fs@a", "type": "SNAPSHOT", "pool": "tank", "createtxg": 10,
           "dataset": "tank/fs", "snapshot_name": "a", "properties": {
             "createtxg": {"value": "10", "source": {"type": "NONE", "data": "-"}},
             "creation": {"value": "1700000010", "source": {"type": "NONE", "data": "-"}},
+            "guid": {"value": 18000000000000000001, "source": {"type": "NONE", "data": "-"}},
             "used": {"value": "4096", "source": {"type": "NONE", "data": "-"}},
             "userrefs": {"value": "0", "source": {"type": "NONE", "data": "-"}}}}}}"#;
     let snaps = parse_snapshots(list, "tank/fs").unwrap();
@@ -226,6 +228,8 @@ fn snapshots_children_properties_holds() {
             name: "tank/fs@a".parse().unwrap(),
             createtxg: 10,
             creation: 1_700_000_010,
+            // Above i64::MAX: a GUID is a full u64.
+            guid: 18_000_000_000_000_000_001,
             used: 4096,
             userrefs: 0
         }

@@ -159,7 +159,7 @@ fn zfs_list_takes_the_dataset_after_dashes() {
     assert_eq!(
         r.take(),
         [
-            "zfs [list] [-jp] [--json-int] [-t] [snapshot] [-d] [1] [-o] [name,createtxg,creation,used,userrefs] [--] [tank -r/a b]",
+            "zfs [list] [-jp] [-t] [snapshot] [-d] [1] [-o] [name,createtxg,creation,guid,used,userrefs] [--] [tank -r/a b]",
             "zfs [list] [-jp] [-d] [1] [-t] [filesystem,volume] [-o] [name] [--] [tank -r/a b]",
         ]
     );
