@@ -1,15 +1,80 @@
 #!/bin/sh
-# Guest half of benches/zfs-status-in-vm.sh: runs inside the helios64 test
-# VM (the repository is mounted read-only at $H64_REPO). Creates a pool of
-# sparse file vdevs shaped like the fixtures (mirror + raidz + spare) and
-# runs the zfs_status benchmark (both groups, so the parse numbers show
-# how much slower the emulated guest is than the host) against it.
+# Guest half of benches/zfs-in-vm.sh: runs inside the helios64 test VM (the
+# repository is mounted read-only at $H64_REPO, with target/), builds the
+# pools each named benchmark needs on sparse files under /var/tmp, and runs
+# it. Criterion's data stays in the guest, which is discarded.
+#
+#   sh benches/zfs-guest.sh zfs_status zfs_snapshots
 set -e
 d=/var/tmp/zfs-bench
 mkdir -p "$d"
-for i in 0 1 2 3 4 5; do truncate -s 256M "$d/v$i"; done
-zpool create -f -o cachefile=none -O mountpoint=none benchpool \
-  mirror "$d/v0" "$d/v1" raidz "$d/v2" "$d/v3" "$d/v4" spare "$d/v5"
-bin=$(ls -t "$H64_REPO"/target/release/deps/zfs_status-* | grep -v '\.d$' | head -n 1)
-echo "zfs-status-guest: $bin on $(zfs version | head -n 1), $(uname -r)"
-HELIOS64_ZFS_BENCH_POOL=benchpool CRITERION_HOME="$d/criterion" "$bin" --bench --noplot --color never zfs_status
+echo "zfs-guest: $(zfs version | head -n 1), $(uname -r), $(nproc) vCPU"
+
+bench_bin() {
+  ls -t "$H64_REPO"/target/release/deps/"$1"-* | grep -v '\.d$' | head -n 1
+}
+
+run() {
+  bin=$(bench_bin "$1")
+  echo "zfs-guest: $1: $bin"
+  CRITERION_HOME="$d/criterion" "$bin" --bench --noplot --color never "$1"
+}
+
+for bench in "$@"; do
+  case "$bench" in
+  zfs_status)
+    # Shaped like the fixtures (mirror + raidz + spare: 6 vdevs), and for
+    # the scaling rows 4 and 10 raidz2 groups of 6 (24 and 60 vdevs); every
+    # vdev a 64 MiB sparse file.
+    vdevs() { for i in $(seq "$2" "$3"); do printf ' %s/%s%s' "$d" "$1" "$i"; done; }
+    for i in $(seq 0 59); do truncate -s 64M "$d/v6-$i" "$d/v24-$i" "$d/v60-$i"; done
+    # shellcheck disable=SC2046 # one argument per vdev
+    zpool create -f -o cachefile=none -O mountpoint=none sv6 \
+      mirror $(vdevs v6- 0 1) raidz $(vdevs v6- 2 4) spare $(vdevs v6- 5 5)
+    for n in 24 60; do
+      groups=""
+      for g in $(seq 0 $((n / 6 - 1))); do groups="$groups raidz2$(vdevs "v$n-" $((g * 6)) $((g * 6 + 5)))"; done
+      # shellcheck disable=SC2086 # one argument per word
+      zpool create -f -o cachefile=none -O mountpoint=none "sv$n" $groups
+    done
+    HELIOS64_ZFS_BENCH_POOLS=v6=sv6,v24=sv24,v60=sv60 run zfs_status
+    ;;
+  zfs_snapshots)
+    # 1k: 10 datasets of 100 snapshots; 10k: 10 of 1,000; 50k: 50 of 1,000.
+    # ZFS takes one snapshot of a dataset per transaction group, so a
+    # channel program takes snapshot N of every dataset that needs one in
+    # one txg: 1,000 txgs in all (5,000 for 50k over 10 datasets took over
+    # 20 minutes under TCG).
+    truncate -s 6G "$d/snaps"
+    zpool create -f -o cachefile=none -O mountpoint=none snapbench "$d/snaps"
+    t0=$(date +%s)
+    for spec in 1k:10 10k:10 50k:50; do
+      label=${spec%%:*} count=${spec#*:}
+      zfs create "snapbench/s$label"
+      for i in $(seq 1 "$count"); do zfs create "snapbench/s$label/d$i"; done
+    done
+    all() { for i in $(seq 1 "$2"); do printf ' snapbench/s%s/d%s' "$1" "$i"; done; }
+    many="$(all 10k 10) $(all 50k 50)"
+    few="$many $(all 1k 10)"
+    n=1
+    while [ "$n" -le 1000 ]; do
+      if [ "$n" -le 100 ]; then dss=$few; else dss=$many; fi
+      # shellcheck disable=SC2086 # one argument per dataset
+      zfs program snapbench "$H64_REPO/benches/make-snapshots.lua" "$n" $dss > /dev/null
+      [ $((n % 100)) -ne 0 ] || echo "zfs-guest: snapshot index $n of 1000 after $(($(date +%s) - t0)) s"
+      n=$((n + 1))
+    done
+    roots=""
+    for label in 1k 10k 50k; do
+      roots="$roots${roots:+,}$label=snapbench/s$label"
+    done
+    echo "zfs-guest: 61,000 snapshots in $(($(date +%s) - t0)) s;" \
+      "allocated $(zpool list -Hp -o allocated snapbench) bytes"
+    HELIOS64_ZFS_BENCH_SNAPSHOT_ROOTS=$roots run zfs_snapshots
+    ;;
+  *)
+    echo "zfs-guest: unknown benchmark $bench" >&2
+    exit 2
+    ;;
+  esac
+done

@@ -1,40 +1,44 @@
 #!/usr/bin/env bash
-# Runs the pool half of the zfs_status benchmark (native status vs `zpool
-# status -jp` + `zpool get -jp`) inside the helios64 test VM, on a pool of
-# file vdevs shaped like the fixtures: mirror + raidz + spare.
+# Runs the ZFS benchmarks that need a pool inside the helios64 test VM, on
+# pools of sparse file vdevs the guest builds (benches/zfs-guest.sh):
 #
-#   benches/zfs-status-in-vm.sh            # prints criterion's report
+#   benches/zfs-in-vm.sh [BENCH...]   # default: zfs_status zfs_snapshots
 #
-# How: builds the benchmark on the host, boots `tests/vm/run --shell` and
-# types one command into its console, which runs benches/zfs-status-guest.sh
-# from the repository (mounted read-only in the guest at $H64_REPO, with
-# target/). Criterion writes its data
-# under /var/tmp in the guest, which is discarded. Timing under TCG (no KVM
-# on this machine) is slower than on real hardware; compare the rows with
-# each other, not with numbers from another machine. Results:
-# docs/PERFORMANCE.md and docs/zfs.md.
+#   zfs_status     native pool status/list vs `zpool status -jp` + `zpool get`
+#   zfs_snapshots  native snapshot listing vs `zfs list -t snapshot -Hp`,
+#                  1k and 10k snapshots over 10 datasets, 50k over 50
+#
+# How: builds the benchmarks on the host, boots `tests/vm/run --shell` and
+# types one command into its console, which runs benches/zfs-guest.sh from
+# the repository (mounted read-only in the guest at its host path, with
+# target/). Prints criterion's report lines. Timing under TCG (no KVM on
+# this machine) is slower than on real hardware; compare the rows with each
+# other, not with numbers from another machine. Results: docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=$(cargo bench -p helios64-benches --bench zfs_status --no-run --message-format=json 2> /dev/null |
-  python3 -c '
-import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "zfs_status" and m.get("executable"):
-        print(m["executable"])')
-[ -x "$bin" ] || { echo "zfs-status-in-vm: no benchmark executable" >&2; exit 1; }
-rel=${bin#"$PWD/"}
+[ $# -gt 0 ] || set -- zfs_status zfs_snapshots
+for bench in "$@"; do
+  case "$bench" in
+  zfs_status | zfs_snapshots) ;;
+  *) echo "zfs-in-vm: unknown benchmark $bench (zfs_status, zfs_snapshots)" >&2; exit 2 ;;
+  esac
+  # The guest picks the newest binary of each name in target/release/deps.
+  cargo bench --locked -p helios64-benches --bench "$bench" --no-run 2> /dev/null ||
+    { echo "zfs-in-vm: cannot build benchmark $bench" >&2; exit 1; }
+done
 
+self=$$
 work=$(mktemp -d)
 trap 'kill "${writer:-0}" 2> /dev/null || true; rm -rf "$work"' EXIT
 mkfifo "$work/console"
 
 # What to type: one short line (the console can drop or repeat characters
-# when typed fast), the work is in benches/zfs-status-guest.sh.
-# The repository is mounted at its host path.
-printf 'H64_REPO=%s sh %s/benches/zfs-status-guest.sh; echo BENCH-EXIT $?; exit\n' "$PWD" "$PWD" > "$work/commands"
+# when typed fast); the work is in benches/zfs-guest.sh.
+printf 'H64_REPO=%s sh %s/benches/zfs-guest.sh %s; echo BENCH-EXIT $?; exit\n' "$PWD" "$PWD" "$*" > "$work/commands"
 
+# `stdbuf -o0`: tr would hold the console's last few KB in its buffer,
+# and the prompt the typist waits for with them.
 # Type only once the guest's shell is up, and keep the console open until
 # the VM is gone (a closed stdin would stall the guest's console).
 {
@@ -45,10 +49,12 @@ printf 'H64_REPO=%s sh %s/benches/zfs-status-guest.sh; echo BENCH-EXIT $?; exit\
   sleep 2
   # One character at a time: the emulated UART has a 16-byte FIFO.
   while IFS= read -r -n1 c; do printf '%s' "${c:-$'\n'}"; sleep 0.05; done < "$work/commands"
-  sleep 3600
+  # Until this script ends, however it ends: a writer that outlived it
+  # would keep its inherited fds open (the VM lock's among them).
+  while kill -0 "$self" 2> /dev/null; do sleep 5; done
 } > "$work/console" &
 writer=$!
 
-tests/vm/run --shell --timeout=3000 < "$work/console" | tr -d '\r' | tee "$work/out" |
-  grep -E "zfs-status-guest|BENCH-EXIT|^zfs_status/|time:|not run|rror" || true
+tests/vm/run --shell --timeout="${HELIOS64_BENCH_VM_TIMEOUT:-5400}" < "$work/console" | stdbuf -o0 tr -d '\r' | tee "$work/out" |
+  grep -E "zfs-guest|BENCH-EXIT|^zfs_(status|snapshots)/|time:|not run|rror" || true
 grep -q "BENCH-EXIT 0" "$work/out"

@@ -6,6 +6,7 @@
 #   scripts/deps.sh host     # build + host tests (libzfs 2.3 headers, libudev, libclang)
 #   scripts/deps.sh cross    # aarch64 cross build + qemu-user test run
 #   scripts/deps.sh vm       # test VM: qemu-system-x86, mmdebstrap
+#   scripts/deps.sh bench    # the baselines ./dev bench runs (fancontrol)
 #   scripts/deps.sh all
 #
 # ZFS 2.3 comes from bookworm-backports (contrib). Packages from backports
@@ -34,6 +35,10 @@ cross_pkgs() {
   echo "qemu-user-static/$BPO"
   for p in $ZFS_LIBS; do echo "$p:arm64/$BPO"; done
 }
+bench_pkgs() {
+  # fancontrol: the baseline of benches/fand-vs-fancontrol.sh.
+  echo fancontrol strace
+}
 vm_pkgs() {
   # qemu from backports: the machine image ships qemu-utils 10.0 (bpo),
   # which Breaks bookworm's qemu-system-common 7.2.
@@ -45,8 +50,9 @@ case "${1:-all}" in
   host) want="$(host_pkgs)" ;;
   cross) want="$(cross_pkgs)" ;;
   vm) want="$(vm_pkgs)" ;;
-  all) want="$(host_pkgs) $(cross_pkgs) $(vm_pkgs)" ;;
-  *) echo "usage: $0 host|cross|vm|all" >&2; exit 2 ;;
+  bench) want="$(bench_pkgs)" ;;
+  all) want="$(host_pkgs) $(cross_pkgs) $(vm_pkgs) $(bench_pkgs)" ;;
+  *) echo "usage: $0 host|cross|vm|bench|all" >&2; exit 2 ;;
 esac
 
 # Already there? (name[:arch] installed, and from backports when asked.)

@@ -6,8 +6,10 @@
 //!   from a real pool (`fixtures/zfs/2.3.2/`), i.e. the CLI backend's cost
 //!   without the process spawns.
 //! * `zfs_status/pool/*` needs a pool: set `HELIOS64_ZFS_BENCH_POOL` to its
-//!   name (inside the test VM: see docs/zfs.md, "Benchmarks"). Without the
-//!   variable that group is not run and says so on stderr.
+//!   name, or `HELIOS64_ZFS_BENCH_POOLS` to `LABEL=POOL,...` for one row per
+//!   pool (the VM's 6, 24 and 60-vdev pools: see docs/zfs.md,
+//!   "Benchmarks"). Without either that group is not run and says so on
+//!   stderr.
 
 #![allow(
     clippy::disallowed_methods,
@@ -51,17 +53,41 @@ fn parse_fixtures(c: &mut Criterion) {
     g.finish();
 }
 
-fn on_a_pool(c: &mut Criterion) {
-    let Ok(name) = std::env::var("HELIOS64_ZFS_BENCH_POOL") else {
-        eprintln!("zfs_status/pool: not run; set HELIOS64_ZFS_BENCH_POOL to a pool name");
-        return;
-    };
-    let pool: PoolName = match name.parse() {
-        Ok(pool) => pool,
-        Err(e) => {
-            eprintln!("zfs_status/pool: HELIOS64_ZFS_BENCH_POOL: {e}");
+/// The pools to measure: `HELIOS64_ZFS_BENCH_POOLS` (`LABEL=POOL,...`, the
+/// scaling rows) or `HELIOS64_ZFS_BENCH_POOL` (one pool, labelled by its
+/// name).
+fn bench_pools() -> Option<Vec<(String, PoolName)>> {
+    let spec =
+        match (std::env::var("HELIOS64_ZFS_BENCH_POOLS"), std::env::var("HELIOS64_ZFS_BENCH_POOL"))
+        {
+            (Ok(list), _) => list,
+            (Err(_), Ok(one)) => format!("{one}={one}"),
+            _ => return None,
+        };
+    let mut pools = Vec::new();
+    for item in spec.split(',') {
+        let Some((label, name)) = item.split_once('=') else {
+            eprintln!("zfs_status/pool: {item:?} is not LABEL=POOL");
             std::process::abort()
+        };
+        match name.parse() {
+            Ok(pool) => pools.push((label.to_owned(), pool)),
+            Err(e) => {
+                eprintln!("zfs_status/pool: {name}: {e}");
+                std::process::abort()
+            }
         }
+    }
+    Some(pools)
+}
+
+fn on_a_pool(c: &mut Criterion) {
+    let Some(pools) = bench_pools() else {
+        eprintln!(
+            "zfs_status/pool: not run; set HELIOS64_ZFS_BENCH_POOL to a pool name \
+             (or HELIOS64_ZFS_BENCH_POOLS to LABEL=POOL,...)"
+        );
+        return;
     };
     let native = match Native::open() {
         Ok(n) => n,
@@ -72,8 +98,14 @@ fn on_a_pool(c: &mut Criterion) {
     };
     let cli = Cli::new();
     let mut g = c.benchmark_group("zfs_status/pool");
-    g.bench_function("native_status", |b| b.iter(|| native.status(black_box(&pool))));
-    g.bench_function("cli_status", |b| b.iter(|| cli.status(black_box(&pool))));
+    // One pool: the rows keep their historical names; several: one row
+    // per pool and backend, for the scaling table.
+    let single = pools.len() == 1;
+    for (label, pool) in &pools {
+        let id = |what: &str| if single { what.to_owned() } else { format!("{what}/{label}") };
+        g.bench_function(id("native_status"), |b| b.iter(|| native.status(black_box(pool))));
+        g.bench_function(id("cli_status"), |b| b.iter(|| cli.status(black_box(pool))));
+    }
     g.bench_function("native_pools", |b| b.iter(|| native.pools()));
     g.bench_function("cli_pools", |b| b.iter(|| cli.pools()));
     g.finish();
