@@ -27,6 +27,9 @@ host_pkgs() {
   # systemd: systemd-analyze for scripts/unit-security.sh (a container may
   # lack it); nix-bin: scripts/nix-eval.sh evaluates the NixOS module.
   echo systemd nix-bin
+  # groff-base, man-db: helios64-gen-docs's tests format every generated man
+  # page (groff -ww) and render it (man -l).
+  echo groff-base man-db
   for p in $ZFS_LIBS; do echo "$p/$BPO"; done
   echo "smartmontools/$BPO"
 }

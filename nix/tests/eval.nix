@@ -75,7 +75,35 @@ let
     let c = eval cfg; in
     !(builtins.tryEval (builtins.deepSeq [ c.environment.etc c.systemd.services c.systemd.timers c.systemd.tmpfiles.rules ] true)).success;
 
+  # nix/package.nix with buildRustPackage returning its arguments: what the
+  # build would run, native and cross, without building.
+  package = canExecute: import ../package.nix {
+    inherit lib;
+    stdenv = { buildPlatform.canExecute = _: canExecute; hostPlatform = { }; };
+    rustPlatform = { buildRustPackage = args: args; bindgenHook = "bindgenHook"; };
+    pkg-config = "pkg-config";
+    installShellFiles = "installShellFiles";
+    zfs = "/zfs";
+    udev = "/udev";
+    coreutils = "/coreutils";
+    util-linux = "/util-linux";
+  };
+  native = package true;
+  cross = package false;
+
   checks = {
+    "package: man pages and completions from helios64-gen-docs" =
+      lib.hasInfix "$out/bin/helios64-gen-docs gen-docs-out" native.postInstall
+      && lib.hasInfix "installManPage gen-docs-out/man/man1/*.1" native.postInstall
+      && lib.hasInfix "--bash gen-docs-out/completions/bash/*" native.postInstall
+      && lib.hasInfix "--zsh gen-docs-out/completions/zsh/*" native.postInstall
+      && lib.hasInfix "--fish gen-docs-out/completions/fish/*" native.postInstall
+      && builtins.elem "installShellFiles" native.nativeBuildInputs;
+    "package: a cross build does not run the generator" =
+      !(lib.hasInfix "gen-docs-out" cross.postInstall);
+    "package: the generator is not installed" =
+      lib.hasInfix "rm $out/bin/helios64-gen-docs" native.postInstall
+      && lib.hasInfix "rm $out/bin/helios64-gen-docs" cross.postInstall;
     "fand's setting lands in fand.toml" = lib.hasInfix "[fans.p6]\nmin_pwm = 20\n" fandToml;
     "unset typed keys are left out of fand.toml" = !(lib.hasInfix "max_pwm" fandToml);
     "fand.toml restarts fand" = a.systemd.services.helios64-fand.restartTriggers == [ a.environment.etc."helios64/fand.toml".source ];

@@ -4,10 +4,10 @@
 //! `helios64-fand` runs, beside the running daemon's own state file.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use helios64_cli::args::fan::Args;
 use helios64_fan::{Cycle, DiscoverOptions, FanState, FandConfig, STATE_SCHEMA, discover};
 use helios64_hal::Root;
 use helios64_service::{ConfigSource, Freshness, MonoTime, StateDir, SystemClock};
@@ -15,27 +15,6 @@ use helios64_text::Table;
 
 use crate::under;
 use serde::Serialize;
-
-/// Arguments of `helios64 fan`.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 when the fans would run under normal control, 1 when \
-the fail-safe (full speed) is or would be in force, 78 for a bad fand configuration, 64 for a \
-bad command line. Nothing is written: the cycle shown is a dry run.")]
-pub(crate) struct Args {
-    /// Read sys/ (and etc/helios64, run/helios64) under this tree instead
-    /// of the running system.
-    #[arg(long, value_name = "DIR")]
-    root: Option<PathBuf>,
-
-    /// The fand configuration to use instead of /etc/helios64/fand.toml
-    /// and its drop-ins.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-
-    /// Print JSON instead of the table.
-    #[arg(long)]
-    json: bool,
-}
 
 /// The JSON document, `helios64.fan/1`.
 #[derive(Debug, Serialize)]

@@ -1,7 +1,8 @@
 //! `helios64`: health and state of a Kobol Helios64 NAS.
 //!
-//! Each subcommand lives in its own module with its own `Args` and `run`;
-//! this file only dispatches.
+//! The command line is `helios64_cli::args` (the man pages and completions
+//! come from it too); each subcommand's `run` lives in its own module here,
+//! and this file only dispatches.
 
 mod fan;
 mod health;
@@ -12,7 +13,8 @@ mod ups;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser as _;
+use helios64_cli::args::{Cli, Command};
 
 /// Exit code for a command line that does not parse (sysexits EX_USAGE).
 /// Kept apart from the subcommands' status bits.
@@ -27,33 +29,6 @@ pub(crate) fn under(root: &Option<PathBuf>, path: &str) -> PathBuf {
         Some(dir) => dir.join(path.trim_start_matches('/')),
         None => PathBuf::from(path),
     }
-}
-
-#[derive(Debug, Parser)]
-#[command(name = "helios64", version, about = "Health and state of a Kobol Helios64 NAS")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// The whole box in one view: board, temperatures, fans, bays, NICs, IRQ
-    /// pinning, UPS, LEDs.
-    Status(status::Args),
-    /// SMART health of the disks (never wakes a sleeping disk), or of saved
-    /// smartctl --json outputs.
-    Smart(smart::Args),
-    /// What the fan daemon sees and would set: inputs, curves, duties,
-    /// fail-safe.
-    Fan(fan::Args),
-    /// One verdict for the whole box: bays joined to their disks' SMART and
-    /// ZFS vdevs, pools and scrubs, fans, UPS, links; monitoring-plugin
-    /// exit codes.
-    Health(health::Args),
-    /// The UPS: state, mains, pack volts, time on battery, estimated time
-    /// to the threshold, next action (from helios64-upsd and a reading now).
-    Ups(ups::Args),
 }
 
 fn main() -> ExitCode {

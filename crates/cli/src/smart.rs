@@ -11,49 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
+use helios64_cli::args::smart::Args;
 use helios64_smart::report::{self, Entry, EntryKind, ExitBits};
 use helios64_smart::{DeviceSpec, Runner};
-
-/// Arguments of `helios64 smart`.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status is a bitmask: 1 warning, 2 failing, 4 unreachable or error, \
-8 unknown (no health data); 0 when every disk is ok or asleep with an ok last known state; \
-64 for a bad command line. See docs/smart.md.")]
-pub(crate) struct Args {
-    /// Devices to check, e.g. /dev/sda. Default: every device smartctl --scan-open finds.
-    #[arg(value_name = "DEV", conflicts_with = "inputs")]
-    devices: Vec<String>,
-
-    /// Judge saved `smartctl --json` outputs instead of running smartctl
-    /// (`-` reads standard input).
-    #[arg(long = "input", value_name = "FILE", num_args = 1..)]
-    inputs: Vec<PathBuf>,
-
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
-
-    /// smartctl's -d TYPE for every DEV (default: the type --scan-open reports).
-    #[arg(short = 'd', long = "device-type", value_name = "TYPE")]
-    device_type: Option<String>,
-
-    /// The smartctl binary.
-    #[arg(long, value_name = "PATH", default_value = "smartctl")]
-    smartctl: PathBuf,
-
-    /// Seconds before a smartctl run is killed.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    timeout: u64,
-
-    /// Devices checked at the same time.
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    jobs: usize,
-
-    /// Keep each disk's last full result in this file, so a disk found asleep
-    /// still shows its last known state.
-    #[arg(long, value_name = "FILE")]
-    state_file: Option<PathBuf>,
-}
 
 /// Judges saved outputs: one entry per smartctl `--json` document in each
 /// file (`-` is standard input).

@@ -3,30 +3,11 @@
 //! pinning, UPS — as a table or as the stable JSON of `docs/status-json.md`.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
+use helios64_cli::args::status::Args;
 use helios64_hal::Root;
 use helios64_status::BoxStatus;
-
-/// Arguments of `helios64 status`.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 when everything was read, no expected component is \
-missing and no reading contradicts another; 1 otherwise (the output still shows everything that \
-could be read, and lists each problem); 64 for a bad command line. See docs/status-json.md for \
-the JSON document.")]
-pub(crate) struct Args {
-    /// Read sys/, proc/ and dev/ under this tree (a fixture such as
-    /// fixtures/sysfs/helios64-armbian) instead of the running system. A tree
-    /// is never asked for what only the running kernel knows (ethtool link
-    /// modes).
-    #[arg(long, value_name = "DIR")]
-    root: Option<PathBuf>,
-
-    /// Print the JSON document instead of the table.
-    #[arg(long)]
-    json: bool,
-}
 
 pub(crate) fn run(args: Args) -> ExitCode {
     let root = match &args.root {

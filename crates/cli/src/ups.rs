@@ -8,33 +8,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use helios64_cli::args::ups::Args;
 use helios64_hal::{BatteryReading, Root, Ups, UpsStatus};
 use helios64_service::{ConfigSource, Freshness, StateDir, SystemClock};
 use helios64_text::Table;
 use helios64_ups::{PowerState, STATE_SCHEMA, UpsState, UpsdConfig, volts};
 use serde::Serialize;
-
-/// Arguments of `helios64 ups`.
-#[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status (monitoring-plugin convention): 0 on mains with a healthy \
-battery; 1 (WARNING) on battery, a battery fault or no battery, an unreadable sensor, or no \
-running daemon; 2 (CRITICAL) low battery or a shutdown under way; 3 (UNKNOWN) when nothing can \
-be read; 78 for a bad upsd configuration; 64 for a bad command line.")]
-pub(crate) struct Args {
-    /// Read sys/ (and etc/helios64, run/helios64) under this tree instead
-    /// of the running system.
-    #[arg(long, value_name = "DIR")]
-    root: Option<PathBuf>,
-
-    /// The upsd configuration to use instead of /etc/helios64/upsd.toml
-    /// and its drop-ins (the wiring and the state file's refresh period).
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-
-    /// Print JSON instead of the table.
-    #[arg(long)]
-    json: bool,
-}
 
 /// The JSON document, `helios64.ups/1`.
 #[derive(Debug, Serialize)]

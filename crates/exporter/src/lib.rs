@@ -11,6 +11,7 @@
 //! scrape answers with the rest. The metrics are `helios64-metrics`'s
 //! (docs/metrics.md); this crate is the process around them.
 
+pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod http;

@@ -11,46 +11,10 @@ mod daemon;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
 use helios64_hal::Root;
 use helios64_pin::{PinConfig, PinError, Pinning};
+use helios64_pin_daemon::cli::{Args, Command};
 use helios64_service::{Exit, ServiceArgs, cli};
-
-/// Helios64 IRQ/RPS/XPS pinning by identity: apply, check, watch.
-#[derive(Debug, Parser)]
-#[command(
-    name = "helios64-pin",
-    version,
-    after_help = "Exit status: apply: 0 when every setting is as planned, 1 when some could not be \
-set (each is reported; the others were applied). check: 0 as planned, 1 drift, 3 a setting \
-unreadable. watch: 0 after a clean stop. 64 bad command line, 69 the system could not be read, \
-78 a bad configuration (a CPU that is not online included). See docs/runbooks/pin.md."
-)]
-struct Args {
-    #[command(flatten)]
-    service: ServiceArgs,
-
-    /// Read and report, never write.
-    #[arg(long, global = true)]
-    dry_run: bool,
-
-    /// Print the report as JSON (apply, check).
-    #[arg(long, global = true)]
-    json: bool,
-
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Make every write still needed, once, and report each change (old -> new).
-    Apply,
-    /// Compare every planned setting with the system: exit 1 on drift.
-    Check,
-    /// Apply, then re-apply after matched hot-plug events (Type=notify daemon).
-    Watch,
-}
 
 fn root_of(args: &ServiceArgs) -> Root {
     match &args.root {

@@ -17,6 +17,7 @@
 //! [`helios64_service::Clock`], acts, and [`follow`]s a scrub to its end.
 
 mod board;
+pub mod cli;
 mod decide;
 mod run;
 

@@ -16,12 +16,11 @@
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
 use helios64_root::Root;
+use helios64_scrub::cli::Args;
 use helios64_scrub::{
     Context, Decision, Followed, HalSensors, Record, ScrubConfig, follow, minute_of_day,
 };
@@ -30,30 +29,6 @@ use helios64_service::state::Freshness;
 use helios64_service::{Config, ConfigSource, Exit, Invalid, Notifier, StateDir, SystemClock};
 use helios64_zfs::Native;
 use serde::{Deserialize, Serialize};
-
-/// ZFS scrubs that know when not to.
-#[derive(Debug, Parser)]
-#[command(name = "helios64-scrub", version)]
-struct Args {
-    /// Say what would be done and why; change nothing.
-    #[arg(long)]
-    dry_run: bool,
-    /// Follow a started, resumed or running scrub to its end.
-    #[arg(long)]
-    wait: bool,
-    /// Read only this config file instead of /etc/helios64/scrub.toml and scrub.d/.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The board's filesystem root (a fixture tree in tests).
-    #[arg(long, value_name = "DIR", default_value = "/", hide = true)]
-    root: PathBuf,
-    /// Where the state files go.
-    #[arg(long, value_name = "DIR", default_value = "/run/helios64", hide = true)]
-    state_dir: PathBuf,
-    /// Where the persistent record goes.
-    #[arg(long, value_name = "DIR", default_value = "/var/lib/helios64/scrub", hide = true)]
-    record_dir: PathBuf,
-}
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -10,6 +10,10 @@
 //! counts (the plan's rule); a snapshot held after the listing makes the
 //! batch fail as busy, and that dataset is then destroyed one by one,
 //! skipping the held ones.
+//!
+//! [`cli`] is the binary's command line, for it and for `helios64-gen-docs`.
+
+pub mod cli;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -2,34 +2,17 @@
 //! backend; `--dry-run` prints the plan, `--monitor` checks ages.
 
 use std::io::{self, BufWriter, Write as _};
-use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
 use helios64_retention::monitor::{Level, check};
 use helios64_retention::{Input, plan};
 use helios64_service::{Clock, Exit, StateDir, SystemClock};
+use helios64_snap::cli::RunArgs;
 use helios64_snap::{Outcome, ShellHooks, apply, list, policies};
 use helios64_zfs::Native;
 
 use crate::fail;
-use crate::offline::{FORMAT, PolicyArgs, load_policy, zone};
-
-/// `helios64-snap run`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct RunArgs {
-    #[command(flatten)]
-    policy: PolicyArgs,
-    /// Print the plan (JSON: take, destroy, keep and why) and change nothing.
-    #[arg(long, conflicts_with = "monitor")]
-    dry_run: bool,
-    /// Check snapshot ages instead: one Nagios-style line, exit 0 OK,
-    /// 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
-    #[arg(long)]
-    monitor: bool,
-    /// Where the state file goes.
-    #[arg(long, value_name = "DIR", default_value = "/run/helios64", hide = true)]
-    state_dir: PathBuf,
-}
+use crate::offline::{FORMAT, load_policy, zone};
 
 /// The state file's payload (`/run/helios64/snap.json`, schema 1).
 #[derive(serde::Serialize)]

@@ -16,34 +16,9 @@ mod offline;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
 use helios64_service::Exit;
 use helios64_service::cli::parse_args;
-
-/// sanoid-compatible ZFS snapshots, planned natively.
-#[derive(Debug, Parser)]
-#[command(name = "helios64-snap", version)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Take the due snapshots and prune the expired ones (what the timer
-    /// runs); --dry-run prints the plan, --monitor checks ages.
-    Run(live::RunArgs),
-    /// Plan offline from a saved `zfs get -Hrpt snapshot creation` listing
-    /// and print the plan as JSON (take, destroy, keep, and why), touching
-    /// no ZFS.
-    Plan(offline::PlanArgs),
-    /// Check, from a saved listing, that the newest snapshot of each type
-    /// is younger than its warn/crit age: one Nagios-style line, exit 0 OK,
-    /// 1 WARNING, 2 CRITICAL, 3 UNKNOWN (sanoid's --monitor-snapshots).
-    Monitor(offline::MonitorArgs),
-    /// Print a sanoid.conf as the equivalent helios64-snap TOML policy.
-    ImportSanoid(offline::ImportArgs),
-}
+use helios64_snap::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli: Cli = match parse_args() {

@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use helios64_retention::monitor::{Level, check};
 use helios64_retention::{
@@ -14,56 +14,9 @@ use helios64_retention::{
 use helios64_service::{Config, ConfigSource, Exit, Invalid};
 use serde::{Deserialize, Serialize};
 
+use helios64_snap::cli::{ImportArgs, Inputs, MonitorArgs, PlanArgs, PolicyArgs};
+
 use crate::fail;
-
-/// `helios64-snap plan`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct PlanArgs {
-    #[command(flatten)]
-    input: Inputs,
-    /// Leave out the keep list (only take and destroy).
-    #[arg(long)]
-    no_keep: bool,
-}
-
-/// What offline planning and checking read.
-#[derive(Debug, clap::Args)]
-struct Inputs {
-    /// The listing: `zfs get -Hrpt snapshot creation` output as is
-    /// (`creation,userrefs` also marks held snapshots); `-` for stdin.
-    #[arg(long, value_name = "FILE")]
-    snapshots: PathBuf,
-    /// The instant to judge at, seconds since the epoch.
-    #[arg(long, value_name = "EPOCH", allow_hyphen_values = true)]
-    now: i64,
-    #[command(flatten)]
-    policy: PolicyArgs,
-}
-
-/// Where the policy comes from.
-#[derive(Debug, clap::Args)]
-pub(crate) struct PolicyArgs {
-    /// A helios64-snap TOML policy [default: /etc/helios64/snap.toml and snap.d/].
-    #[arg(long, value_name = "FILE", conflicts_with = "sanoid_conf")]
-    config: Option<PathBuf>,
-    /// A sanoid.conf, read as sanoid reads it.
-    #[arg(long, value_name = "FILE")]
-    sanoid_conf: Option<PathBuf>,
-}
-
-/// `helios64-snap monitor`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct MonitorArgs {
-    #[command(flatten)]
-    input: Inputs,
-}
-
-/// `helios64-snap import-sanoid`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct ImportArgs {
-    /// The sanoid.conf.
-    file: PathBuf,
-}
 
 /// The TOML policy as the daemon runtime loads it (located errors).
 #[derive(Debug, Default, Serialize, Deserialize)]
