@@ -24,6 +24,8 @@ host_pkgs() {
   # tests scrape with the real ones and lint with promtool.
   echo pkg-config libudev-dev libclang-dev clang python3 strace sanoid time
   echo prometheus prometheus-node-exporter
+  # iperf3: helios64-nettest's tests run the real one over loopback.
+  echo iperf3
   # systemd: systemd-analyze for scripts/unit-security.sh (a container may
   # lack it); nix-bin: scripts/nix-eval.sh evaluates the NixOS module.
   echo systemd nix-bin

@@ -46,7 +46,9 @@ for u in "${services[@]}"; do
   out=$(systemd-analyze security --offline=yes --no-pager "$u" 2>"$err") || { bad "$name: systemd-analyze security failed: $(cat "$err")"; rm -f "$err"; continue; }
   [ -s "$err" ] && bad "$name: warnings while reading the unit: $(cat "$err")"
   rm -f "$err"
-  score=$(sed -n "s/.*Overall exposure level for $name: \([0-9.]*\).*/\1/p" <<<"$out")
+  # A template is scored as an instance named "i" (systemd-analyze's choice).
+  shown=$name; [[ $name == *@.service ]] && shown=${name%@.service}@i.service
+  score=$(sed -n "s/.*Overall exposure level for $shown: \([0-9.]*\).*/\1/p" <<<"$out")
   [ -n "$score" ] || { bad "$name: no score in the output"; continue; }
   rec=${recorded[$name]:-}
   printf '%-40s %6s %9s\n' "$name" "$score" "${rec:--}"

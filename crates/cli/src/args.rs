@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 pub mod fan;
 pub mod health;
+pub mod nettest;
 pub mod smart;
 pub mod status;
 pub mod ups;
@@ -40,4 +41,7 @@ pub enum Command {
     /// The UPS: state, mains, pack volts, time on battery, estimated time
     /// to the threshold, next action (from helios64-upsd and a reading now).
     Ups(ups::Args),
+    /// Throughput of each NIC against an iperf3 server, both ways, judged
+    /// against its link speed; names the LAN2 board fault.
+    Nettest(nettest::Args),
 }

@@ -6,6 +6,7 @@
 
 mod fan;
 mod health;
+mod nettest;
 mod smart;
 mod status;
 mod ups;
@@ -46,5 +47,6 @@ fn main() -> ExitCode {
         Command::Fan(args) => fan::run(args),
         Command::Health(args) => health::run(args),
         Command::Ups(args) => ups::run(args),
+        Command::Nettest(args) => nettest::run(args),
     }
 }
