@@ -35,9 +35,9 @@ struct Report {
 /// The interfaces to test: the named ones (with their role when the board
 /// model recognises them), or LAN1 and LAN2.
 fn interfaces(root: &Root, named: &[String]) -> Result<Vec<(String, Option<NicRole>)>, String> {
-    let nics = Nic::all(root).map_err(|e| helios64_text::error_chain(&e))?;
-    let role_of = |name: &str| nics.iter().find(|n| n.name() == name).map(Nic::role);
+    let nics = Nic::all(root).map_err(|e| helios64_text::error_chain(&e));
     if named.is_empty() {
+        let nics = nics?;
         if nics.is_empty() {
             return Err(
                 "the board model finds neither LAN1 nor LAN2; name one with --interface".to_owned()
@@ -45,10 +45,20 @@ fn interfaces(root: &Root, named: &[String]) -> Result<Vec<(String, Option<NicRo
         }
         return Ok(nics.iter().map(|n| (n.name().to_owned(), Some(n.role()))).collect());
     }
+    // Named interfaces need no board; the roles are a bonus (a network
+    // namespace, a board the model does not know).
+    let nics = nics.unwrap_or_default();
+    let role_of = |name: &str| nics.iter().find(|n| n.name() == name).map(Nic::role);
     Ok(named.iter().map(|n| (n.clone(), role_of(n))).collect())
 }
 
-fn test(root: &Root, target: &Target, interface: String, role: Option<NicRole>) -> Report {
+fn test(
+    root: &Root,
+    target: &Target,
+    line_rate: Option<u32>,
+    interface: String,
+    role: Option<NicRole>,
+) -> Report {
     let mut report = Report {
         interface,
         role,
@@ -60,7 +70,7 @@ fn test(root: &Root, target: &Target, interface: String, role: Option<NicRole>) 
     };
     let name = report.interface.clone();
     match NetInterface::by_name(root, &name).and_then(|i| i.state()) {
-        Ok(state) => report.speed_mbps = state.speed_mbps,
+        Ok(state) => report.speed_mbps = line_rate.or(state.speed_mbps),
         Err(e) => {
             report.error = Some(helios64_text::error_chain(&e));
             return report;
@@ -144,14 +154,22 @@ pub(crate) fn run(args: Args) -> ExitCode {
         seconds: args.seconds,
     };
     let list = match interfaces(&root, &args.interfaces) {
-        Ok(list) => list,
+        Ok(list) => list
+            .into_iter()
+            .map(|(name, role)| {
+                let role = if args.lan2.contains(&name) { Some(NicRole::Lan2) } else { role };
+                (name, role)
+            })
+            .collect::<Vec<_>>(),
         Err(e) => {
             let _ = writeln!(io::stderr(), "helios64 nettest: {e}");
             return ExitCode::from(3);
         }
     };
-    let reports: Vec<Report> =
-        list.into_iter().map(|(name, role)| test(&root, &target, name, role)).collect();
+    let reports: Vec<Report> = list
+        .into_iter()
+        .map(|(name, role)| test(&root, &target, args.line_rate, name, role))
+        .collect();
     let code = exit_code(&reports);
     let doc = Document {
         schema: "helios64.nettest/1",

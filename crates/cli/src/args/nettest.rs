@@ -30,6 +30,17 @@ pub struct Args {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=3600), value_name = "SECS")]
     pub seconds: u32,
 
+    /// Judge against this line rate (Mbit/s) instead of the negotiated
+    /// link speed: a slower hop on the way (a 1G switch uplink), or a
+    /// virtual interface that reports none.
+    #[arg(long, value_name = "MBPS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub line_rate: Option<u32>,
+
+    /// Treat IFACE as LAN2 (repeatable) when the board model cannot tell:
+    /// a renamed or re-enumerated device, a USB adapter of the same chip.
+    #[arg(long = "lan2", value_name = "IFACE")]
+    pub lan2: Vec<String>,
+
     /// The iperf3 program.
     #[arg(long, default_value = "iperf3", value_name = "PROGRAM")]
     pub iperf3: PathBuf,

@@ -27,6 +27,7 @@ mod hal_net;
 mod hal_thermal;
 mod hal_ups;
 mod health;
+mod nettest;
 mod pin;
 mod scrub;
 mod smart;
