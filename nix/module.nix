@@ -81,6 +81,11 @@ in
       ++ lib.optional (cfg.exporter.enable && cfg.exporter.mode == "textfile")
         "d ${cfg.exporter.textfileDirectory} 0755 root root -";
     systemd.targets.helios64.wantedBy = [ "multi-user.target" ];
+    # Textfile mode on a box whose node_exporter runs from NixOS: point its
+    # textfile collector at the directory the timer writes.
+    services.prometheus.exporters.node.extraFlags = mkIf
+      (cfg.exporter.enable && cfg.exporter.mode == "textfile" && config.services.prometheus.exporters.node.enable)
+      [ "--collector.textfile.directory=${cfg.exporter.textfileDirectory}" ];
     systemd.shutdown = mkIf cfg.upsd.enable {
       helios64-upsd = "${cfg.upsd.package}/lib/systemd/system-shutdown/helios64-upsd";
     };

@@ -23,6 +23,8 @@ let
       systemd.shutdown = mkOption { type = types.attrsOf types.path; default = { }; };
       services.udev.packages = list types.package;
       users.groups = any;
+      services.prometheus.exporters.node.enable = mkOption { type = types.bool; default = false; };
+      services.prometheus.exporters.node.extraFlags = list types.str;
     };
   };
 
@@ -53,9 +55,15 @@ let
     }; };
   };
 
-  eval = cfg: (lib.evalModules {
-    modules = [ stubs ../module.nix { _module.args.pkgs = pkgs; } { services.helios64 = cfg; } ];
+  evalWith = extra: cfg: (lib.evalModules {
+    modules = [ stubs ../module.nix { _module.args.pkgs = pkgs; } { services.helios64 = cfg; } extra ];
   }).config;
+  eval = evalWith { };
+  # node_exporter enabled by NixOS beside the exporter in textfile mode, and
+  # in listen mode.
+  withNode = evalWith { services.prometheus.exporters.node.enable = true; };
+  nodeTextfile = withNode { exporter.enable = true; exporter.mode = "textfile"; exporter.textfileDirectory = "/srv/prom"; };
+  nodeListen = withNode { exporter.enable = true; };
 
   # fand with a setting, the exporter in textfile mode elsewhere; the rest off.
   a = eval {
@@ -116,6 +124,10 @@ let
     "textfile mode: ExecStart replaced with the directory" = textfile.serviceConfig.ExecStart == [ "" "${pkg}/bin/helios64-exporter --textfile /srv/prom --smart-state-file %S/helios64-exporter/smart.json" ];
     "textfile mode: only that directory writable" = textfile.serviceConfig.ReadWritePaths == [ "" "/srv/prom" ];
     "textfile mode: the directory is created" = builtins.elem "d /srv/prom 0755 root root -" a.systemd.tmpfiles.rules;
+    "textfile mode + NixOS node_exporter: its textfile collector reads the directory" =
+      nodeTextfile.services.prometheus.exporters.node.extraFlags == [ "--collector.textfile.directory=/srv/prom" ];
+    "textfile mode without node_exporter: its flags untouched" = a.services.prometheus.exporters.node.extraFlags == [ ];
+    "listen mode: node_exporter's flags untouched" = nodeListen.services.prometheus.exporters.node.extraFlags == [ ];
     "disabled daemons: no unit, no file" = !(a.systemd.services ? helios64-upsd) && !(a.systemd.timers ? helios64-scrub) && !(a.environment.etc ? "helios64/upsd.toml");
     "upsd off: no shutdown hook" = a.systemd.shutdown == { };
     "upsd on: the shutdown hook from the package" = b.systemd.shutdown == { helios64-upsd = "${pkg}/lib/systemd/system-shutdown/helios64-upsd"; };
