@@ -35,6 +35,24 @@ fn eventually(within: Duration, mut check: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// Waits up to `within` for `check` to hold continuously for `held`.
+fn steadily(within: Duration, held: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    let mut since = None;
+    while start.elapsed() <= within {
+        if check() {
+            let first = *since.get_or_insert_with(Instant::now);
+            if first.elapsed() >= held {
+                return true;
+            }
+        } else {
+            since = None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
 fn restore(led: &Led, initial_brightness: u32) {
     led.set_trigger("none").unwrap();
     led.set_brightness(initial_brightness).unwrap();
@@ -149,8 +167,22 @@ fn netdev_trigger_follows_end0_and_flags_armbians_stale_eth0() {
         board::LAN1
     );
 
+    // Link only from here: an rx/tx activity blink in flight when the
+    // device changes leaves the LED core's cached brightness at the blink's
+    // last step (the deferred blink-disable writes the LED, not the cache),
+    // so the read-back below would race end0's traffic. The oneshot blink
+    // lasts two intervals; a steady second of "on" means none is running.
+    let link_only = NetdevSettings { rx: false, tx: false, ..settings };
+    net.set_netdev(&link_only).unwrap();
+    assert!(
+        steadily(Duration::from_secs(10), Duration::from_secs(1), || net.brightness().unwrap()
+            == 1),
+        "the LED did not settle on for {} with link only",
+        board::LAN1
+    );
+
     // What Armbian's service writes: an interface current Armbian renamed.
-    net.set_netdev(&NetdevSettings { device_name: "eth0".to_owned(), ..settings }).unwrap();
+    net.set_netdev(&NetdevSettings { device_name: "eth0".to_owned(), ..link_only }).unwrap();
     assert_eq!(net.snapshot().unwrap().netdev_interface_present, Some(false));
     assert!(
         eventually(Duration::from_secs(3), || net.brightness().unwrap() == 0),
