@@ -204,6 +204,32 @@ impl fmt::Display for Decision {
     }
 }
 
+impl Decision {
+    /// The action alone, without its reason: `start`, `resume`, `already
+    /// scrubbing`, `pause`, `not due` or `refused`.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Decision::Start { .. } => "start",
+            Decision::Resume => "resume",
+            Decision::AlreadyScrubbing => "already scrubbing",
+            Decision::Pause { .. } => "pause",
+            Decision::NotDue { .. } => "not due",
+            Decision::Refused { .. } => "refused",
+        }
+    }
+}
+
+/// One line for systemd's `STATUS=`: each pool with its action
+/// (`tank: start, backup: not due`); the reasons are in the journal.
+pub fn summary<P: fmt::Display>(decisions: &[(P, Decision)]) -> String {
+    if decisions.is_empty() {
+        return "no pools".to_owned();
+    }
+    let parts: Vec<String> =
+        decisions.iter().map(|(pool, d)| format!("{pool}: {}", d.action())).collect();
+    parts.join(", ")
+}
+
 /// The end of the last *completed* scrub, from the scan stats or, when a
 /// resilver or a cancel has replaced them, our own record.
 fn last_completed(facts: &Facts) -> Option<u64> {
@@ -286,5 +312,21 @@ pub fn decide(config: &ScrubConfig, facts: &Facts) -> Decision {
     match may_not_begin(config, facts) {
         Some(why) => Decision::Refused { why },
         None => Decision::Start { last_end },
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn the_status_line_names_each_pool_and_its_action() {
+        let decisions = [
+            ("tank", Decision::Start { last_end: None }),
+            ("backup", Decision::NotDue { last_end: 1, due_at: 2 }),
+            ("usb", Decision::Refused { why: Refusal::OutsideWindow }),
+        ];
+        assert_eq!(summary(&decisions), "tank: start, backup: not due, usb: refused");
+        assert_eq!(summary::<&str>(&[]), "no pools");
     }
 }

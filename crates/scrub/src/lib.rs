@@ -22,5 +22,5 @@ mod decide;
 mod run;
 
 pub use board::HalSensors;
-pub use decide::{Decision, Facts, Refusal, ScrubConfig, Window, decide, minute_of_day};
+pub use decide::{Decision, Facts, Refusal, ScrubConfig, Window, decide, minute_of_day, summary};
 pub use run::{Context, Error, Followed, Progress, Record, Sensors, follow};

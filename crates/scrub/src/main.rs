@@ -22,7 +22,7 @@ use std::time::Duration;
 use helios64_root::Root;
 use helios64_scrub::cli::Args;
 use helios64_scrub::{
-    Context, Decision, Followed, HalSensors, Record, ScrubConfig, follow, minute_of_day,
+    Context, Decision, Followed, HalSensors, Record, ScrubConfig, follow, minute_of_day, summary,
 };
 use helios64_service::cli::parse_args;
 use helios64_service::state::Freshness;
@@ -125,7 +125,11 @@ fn run(args: &Args) -> Exit {
             return Exit::Unavailable;
         }
     };
+    // The unit is Type=notify so that stopping it runs ExecStop= (which
+    // pauses the scrub) instead of killing an "activating" oneshot; without
+    // READY=1 systemd fails a clean exit with result 'protocol'.
     let notifier = Notifier::from_env();
+    notifier.ready(&summary(&decisions));
     let mut exit = Exit::Ok;
     let mut updates: Vec<(String, Record)> = Vec::new();
     for (pool, decision) in &decisions {

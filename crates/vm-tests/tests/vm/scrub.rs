@@ -163,6 +163,9 @@ fn the_binary_says_why_and_records_it() {
     )
     .unwrap();
     let bin = guest.binary("helios64-scrub").unwrap();
+    let notify_path = dir.join("notify.sock");
+    let notify = std::os::unix::net::UnixDatagram::bind(&notify_path).unwrap();
+    notify.set_nonblocking(true).unwrap();
     let run = |extra: &[&str]| {
         Command::new(&bin)
             .arg("--config")
@@ -172,6 +175,7 @@ fn the_binary_says_why_and_records_it() {
             .arg("--record-dir")
             .arg(dir.join("lib"))
             .args(extra)
+            .env("NOTIFY_SOCKET", &notify_path)
             .output()
             .unwrap()
     };
@@ -188,6 +192,20 @@ fn the_binary_says_why_and_records_it() {
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     let said = String::from_utf8_lossy(&done.stderr).into_owned();
     assert!(said.contains("scrub completed: "), "{said}");
+    // Type=notify in the unit: READY=1 comes first, with the decisions, or
+    // systemd fails the clean exit with result 'protocol'.
+    let mut notes = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = notify.recv(&mut buf) {
+        notes.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    let ready = notes.iter().position(|n| n.lines().any(|l| l == "READY=1"));
+    assert!(ready.is_some(), "no READY=1 among {notes:?}");
+    assert!(
+        notes.iter().take(ready.unwrap()).all(|n| !n.contains("scrubbing")),
+        "progress before READY=1: {notes:?}"
+    );
+    assert!(notes[ready.unwrap()].contains(&format!("STATUS={}: ", pool.name)), "{notes:?}");
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("run/scrub.json")).unwrap()).unwrap();
     let record = &state["state"]["pools"][pool.name.as_str()];
