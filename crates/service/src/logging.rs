@@ -8,7 +8,7 @@
 
 use std::io::IsTerminal as _;
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
@@ -26,10 +26,16 @@ pub enum LogTarget {
     Stderr,
 }
 
-/// The filter from `--log-level` (first), `$HELIOS64_LOG`, or `info`.
-pub fn filter(flag: Option<&str>, env: Option<&str>) -> Result<EnvFilter> {
+/// The filter from `--log-level` (first), `$HELIOS64_LOG`, or `info`: a
+/// level, or comma-separated `target=level` directives with an optional
+/// bare default level (`info,helios64_service=debug`).
+///
+/// `Targets`, not `EnvFilter`: the span and field filters `EnvFilter` adds
+/// are never needed on the box, and its regex engine cost about 6 % of each
+/// aarch64 binary (docs/PERFORMANCE.md, "Binary sizes").
+pub fn filter(flag: Option<&str>, env: Option<&str>) -> Result<Targets> {
     let text = flag.or(env).unwrap_or("info");
-    EnvFilter::try_new(text).map_err(|e| Error::Usage(format!("invalid log filter {text:?}: {e}")))
+    text.parse::<Targets>().map_err(|e| Error::Usage(format!("invalid log filter {text:?}: {e}")))
 }
 
 /// Whether `JOURNAL_STREAM` (`"<device>:<inode>"`) names the file with
