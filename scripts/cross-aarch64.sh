@@ -8,6 +8,7 @@
 #
 #   scripts/cross-aarch64.sh            # build everything, run the unit tests
 #   scripts/cross-aarch64.sh build      # build only
+#   scripts/cross-aarch64.sh release -p CRATE...  # release build of those
 #
 # Uses /usr/bin/cargo and /usr/bin/rustc explicitly (a rustup toolchain may
 # shadow them on PATH) and its own target directory, so host builds keep
@@ -43,6 +44,12 @@ export BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_gnu="--target=$MULTIARCH -
 
 CARGO=(/usr/bin/cargo)
 echo "cross-aarch64: $(/usr/bin/rustc --version), target $TRIPLE" >&2
+if [ "${1:-test}" = release ]; then
+  # The shipped binaries: `release PACKAGE-ARGS...` (scripts/size-aarch64.sh).
+  shift
+  "${CARGO[@]}" build --locked --release --target "$TRIPLE" "$@"
+  exit 0
+fi
 "${CARGO[@]}" build --locked --workspace --all-targets --target "$TRIPLE"
 [ "${1:-test}" = build ] && exit 0
 
