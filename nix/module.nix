@@ -104,7 +104,7 @@ in
         } // lib.optionalAttrs (unit == "helios64-exporter-textfile") {
           serviceConfig.ExecStart = [
             ""
-            "${cfg.exporter.package}/bin/helios64-exporter --textfile ${cfg.exporter.textfileDirectory} --smart-state-file %S/helios64-exporter/smart.json"
+            "${cfg.exporter.package}/bin/helios64-exporter --textfile ${cfg.exporter.textfileDirectory} --smart-state-file %S/helios64-exporter-textfile/smart.json"
           ];
           serviceConfig.ReadWritePaths = [ "" cfg.exporter.textfileDirectory ];
         }))

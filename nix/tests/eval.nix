@@ -121,7 +121,7 @@ let
     "snap: its timer, not its service, is enabled" = a.systemd.timers.helios64-snap.wantedBy == [ "timers.target" "helios64.target" ] && !(a.systemd.services.helios64-snap ? wantedBy);
     "snap without settings writes no file" = !(a.environment.etc ? "helios64/snap.toml");
     "textfile mode: the timer, not the listen unit" = a.systemd.timers ? helios64-exporter-textfile && !(a.systemd.services ? helios64-exporter);
-    "textfile mode: ExecStart replaced with the directory" = textfile.serviceConfig.ExecStart == [ "" "${pkg}/bin/helios64-exporter --textfile /srv/prom --smart-state-file %S/helios64-exporter/smart.json" ];
+    "textfile mode: ExecStart replaced with the directory" = textfile.serviceConfig.ExecStart == [ "" "${pkg}/bin/helios64-exporter --textfile /srv/prom --smart-state-file %S/helios64-exporter-textfile/smart.json" ];
     "textfile mode: only that directory writable" = textfile.serviceConfig.ReadWritePaths == [ "" "/srv/prom" ];
     "textfile mode: the directory is created" = builtins.elem "d /srv/prom 0755 root root -" a.systemd.tmpfiles.rules;
     "textfile mode + NixOS node_exporter: its textfile collector reads the directory" =

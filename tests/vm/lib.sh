@@ -315,9 +315,11 @@ build_tests() {
   (cd "$REPO" && HELIOS64_VM_BUILD=1 "$CARGO" test -p helios64-vm-tests --features vm --no-run \
     --message-format=json-render-diagnostics) > "$json" ||
     die "cargo could not build the VM test suite"
-  python3 - "$json" "$RUN/share/bin" << 'PY' >&2 || die "no test binaries to run"
+  local target=vm
+  [ "$MODE" = systemd ] && target=systemd
+  python3 - "$json" "$RUN/share/bin" "$target" << 'PY' >&2 || die "no test binaries to run"
 import json, os, shutil, sys
-src, dst = sys.argv[1], sys.argv[2]
+src, dst, target = sys.argv[1], sys.argv[2], sys.argv[3]
 found = 0
 for line in open(src):
     try:
@@ -328,11 +330,14 @@ for line in open(src):
         continue
     if "helios64-vm-tests" not in msg["package_id"] or msg["target"]["kind"] != ["test"]:
         continue
+    # One suite per mode: `vm` (the default mode, --shell) or `systemd`.
+    if msg["target"]["name"] != target:
+        continue
     shutil.copy2(msg["executable"], dst)
     print("vm:   test binary", os.path.basename(msg["executable"]))
     found += 1
 if not found:
-    sys.exit("vm: cargo built no integration-test executable for helios64-vm-tests")
+    sys.exit(f"vm: cargo built no `{target}` test executable for helios64-vm-tests")
 PY
   # The project's binaries (helios64 and the daemons) the tests run, in
   # sbin/ so that run-tests, which runs everything in bin/, leaves them be.
@@ -457,6 +462,9 @@ boot() {
     fi
     rc=3
   fi
+  if [ "$MODE" = systemd ] && [ "$rc" = 0 ] && [ -z "$(cat "$RUN/share/args")" ]; then
+    check_ups_poweroff "$serial" "$live" "$qrc" || { rc=1; reason=$POWEROFF_FAILURE; }
+  fi
   if [ "$rc" = 3 ]; then
     # The VM itself failed: the kernel's and the setup's last words matter.
     [ -s "$qerr" ] && { log "qemu stderr:"; sed 's/^/  /' "$qerr" >&2; }
@@ -471,4 +479,35 @@ boot() {
     log "PASSED (serial log: $serial)"
   fi
   return "$rc"
+}
+
+# --systemd, after a passing suite: the guest armed the UPS power-off (mains
+# off, pack low) and helios64-upsd, under its unit, must have powered the
+# guest off by itself. Evidence: QEMU exited on its own before the timeout,
+# the daemon logged its decision and its `systemctl poweroff` (the journal,
+# streamed to the live log; the run's last lines can be lost to the
+# shutdown, these come before it), the
+# system-shutdown hooks ran with the verb poweroff, and the kernel powered
+# down. Sets POWEROFF_FAILURE and fails otherwise.
+check_ups_poweroff() {
+  local serial=$1 live=$2 qrc=$3 armed
+  POWEROFF_FAILURE=''
+  if [ ! -f "$RUN/share/out/poweroff-armed" ]; then
+    POWEROFF_FAILURE="the suite passed but the guest never armed the UPS power-off check"
+  elif [ -f "$RUN/share/out/poweroff-failed" ]; then
+    POWEROFF_FAILURE="UPS power-off: $(cat "$RUN/share/out/poweroff-failed")"
+  elif [ "$qrc" != 0 ]; then
+    POWEROFF_FAILURE="UPS power-off: QEMU did not exit by itself (exit code $qrc)"
+  elif ! grep -q 'helios64-upsd\[[0-9]*\]: SHUTDOWN: battery low' "$live"; then
+    POWEROFF_FAILURE="UPS power-off: helios64-upsd's journal has no 'SHUTDOWN: battery low'"
+  elif ! grep -q 'helios64-upsd\[[0-9]*\]: systemctl poweroff .*: done' "$live"; then
+    POWEROFF_FAILURE="UPS power-off: helios64-upsd's journal does not show \`systemctl poweroff\` done"
+  elif ! grep -q 'helios64-vm: system-shutdown hooks ran (poweroff)' "$serial"; then
+    POWEROFF_FAILURE="UPS power-off: systemd-shutdown did not run the hooks with 'poweroff'"
+  elif ! grep -q 'reboot: Power down' "$serial"; then
+    POWEROFF_FAILURE="UPS power-off: the kernel did not power down"
+  fi
+  [ -z "$POWEROFF_FAILURE" ] || return 1
+  armed=$(cat "$RUN/share/out/poweroff-armed")
+  log "UPS power-off: helios64-upsd powered the guest off $(($(stat -c %Y "$serial") - armed)) s after mains loss at 6.9 V (hooks ran, kernel powered down)"
 }

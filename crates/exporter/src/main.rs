@@ -195,6 +195,14 @@ fn main() -> ExitCode {
         let _ = helios64_service::logging::init("exporter", args.service.log_level.as_deref());
         return textfile_mode(&args, dir, root);
     }
+    // The ZFS worker thread starts here, before run_daemon blocks the stop
+    // and reload signals: it would inherit an open mask, and a SIGHUP
+    // (`systemctl reload`) that the kernel delivered to it killed the
+    // daemon (seen under systemd in the test VM). Block them first.
+    if let Err(e) = helios64_service::signals::block_in_this_thread() {
+        let _ = writeln!(std::io::stderr(), "helios64-exporter: {e}");
+        return Exit::OsErr.into();
+    }
     let saved = match saved_smart(&args, SystemTime::now()) {
         Ok(s) => s,
         Err(code) => return code,

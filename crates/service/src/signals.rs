@@ -66,14 +66,22 @@ fn mask() -> SigSet {
     set
 }
 
+/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread, without a
+/// signalfd yet: for a `main` that must start a thread before
+/// [`crate::Service::start`] runs (the thread inherits the mask, so the
+/// signals still reach the signalfd opened later).
+pub fn block_in_this_thread() -> Result<()> {
+    pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&mask()), None)
+        .map_err(|e| Error::syscall("pthread_sigmask", None, e))
+}
+
 impl Signals {
     /// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread and opens a
     /// non-blocking, close-on-exec signalfd for them. See the module docs:
     /// call this before any thread is started.
     pub fn block() -> Result<Signals> {
         let set = mask();
-        pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)
-            .map_err(|e| Error::syscall("pthread_sigmask", None, e))?;
+        block_in_this_thread()?;
         let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
             .map_err(|e| Error::syscall("signalfd", None, e))?;
         Ok(Signals { fd })
@@ -133,6 +141,26 @@ mod tests {
                 [SignalEvent::Stop(StopSignal::Int), SignalEvent::Stop(StopSignal::Term)]
             );
             assert_eq!(signals.read().unwrap(), []);
+        });
+    }
+
+    #[test]
+    fn a_thread_started_after_an_early_block_inherits_it() {
+        on_own_thread(|| {
+            block_in_this_thread().unwrap();
+            // As the exporter's ZFS worker, started before Service::start.
+            std::thread::spawn(|| {
+                let mut current = SigSet::empty();
+                pthread_sigmask(SigmaskHow::SIG_BLOCK, None, Some(&mut current)).unwrap();
+                for signal in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+                    assert!(current.contains(signal), "{signal} not blocked in the worker");
+                }
+            })
+            .join()
+            .unwrap();
+            let signals = Signals::block().unwrap();
+            pthread_kill(pthread_self(), Signal::SIGHUP).unwrap();
+            assert_eq!(signals.read().unwrap(), [SignalEvent::Reload]);
         });
     }
 

@@ -165,6 +165,19 @@ impl HookRunner for ShellHooks {
     }
 }
 
+/// An error and its causes on one line: a failed lzc call's errno is the
+/// source of the error, not part of its message.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
 fn hooks_of<'p>(policies: &'p [Policy], dataset: &str) -> Option<&'p Hooks> {
     policies.iter().find(|p| p.dataset == dataset).map(|p| &p.settings.hooks)
 }
@@ -221,7 +234,9 @@ pub fn apply(
         }
         match zfs.snapshot(&names, &BTreeMap::new()) {
             Ok(()) => out.taken.extend(names.iter().map(ToString::to_string)),
-            Err(e) => out.errors.push(format!("snapshot of policy {}: {e}", group.policy)),
+            Err(e) => {
+                out.errors.push(format!("snapshot of policy {}: {}", group.policy, chain(&e)))
+            }
         }
         if let Some(post) = &h.post_snapshot
             && (!pre_failed || h.force_post_snapshot)
@@ -253,11 +268,11 @@ pub fn apply(
                     match zfs.destroy_snapshots(std::slice::from_ref(&one), false) {
                         Ok(()) => out.destroyed.push(one.to_string()),
                         Err(e) if e.kind() == ErrorKind::Busy => out.skipped.push(one.to_string()),
-                        Err(e) => out.errors.push(format!("destroy {one}: {e}")),
+                        Err(e) => out.errors.push(format!("destroy {one}: {}", chain(&e))),
                     }
                 }
             }
-            Err(e) => out.errors.push(format!("destroy in {dataset}: {e}")),
+            Err(e) => out.errors.push(format!("destroy in {dataset}: {}", chain(&e))),
         }
         let Some(script) = hooks_of(policies, dataset)
             .and_then(|h| h.pruning.clone().map(|s| (s, h.timeout_secs)))
