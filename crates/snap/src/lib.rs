@@ -182,8 +182,25 @@ fn hooks_of<'p>(policies: &'p [Policy], dataset: &str) -> Option<&'p Hooks> {
     policies.iter().find(|p| p.dataset == dataset).map(|p| &p.settings.hooks)
 }
 
-/// Carries out a plan: per policy tree its pre hook, one atomic snapshot
-/// call, its post hook (sanoid's rules: a failed pre hook with
+/// Splits the snapshots due at one instant into atomic calls: ZFS takes at
+/// most one snapshot of a dataset per call (`lzc_snapshot` fails the whole
+/// call with EXDEV otherwise), so when several types fall due together
+/// (hourly and daily at midnight) each call takes one of each dataset's,
+/// in plan order; a tree of one type is still one call.
+pub fn rounds(names: &[SnapshotName]) -> Vec<Vec<SnapshotName>> {
+    let mut rounds: Vec<Vec<SnapshotName>> = Vec::new();
+    for name in names {
+        let free = rounds.iter_mut().find(|r| r.iter().all(|n| n.dataset() != name.dataset()));
+        match free {
+            Some(round) => round.push(name.clone()),
+            None => rounds.push(vec![name.clone()]),
+        }
+    }
+    rounds
+}
+
+/// Carries out a plan: per policy tree its pre hook, the atomic snapshot
+/// calls ([`rounds`]: one, unless several types are due at once), its post hook (sanoid's rules: a failed pre hook with
 /// `no_inconsistent_snapshot` takes nothing; the post hook runs when the
 /// pre hook succeeded or `force_post_snapshot_script`); then one destroy
 /// call per dataset, and the pruning hook after each destroyed snapshot.
@@ -232,10 +249,12 @@ pub fn apply(
                 pre_failed = true;
             }
         }
-        match zfs.snapshot(&names, &BTreeMap::new()) {
-            Ok(()) => out.taken.extend(names.iter().map(ToString::to_string)),
-            Err(e) => {
-                out.errors.push(format!("snapshot of policy {}: {}", group.policy, chain(&e)))
+        for round in rounds(&names) {
+            match zfs.snapshot(&round, &BTreeMap::new()) {
+                Ok(()) => out.taken.extend(round.iter().map(ToString::to_string)),
+                Err(e) => {
+                    out.errors.push(format!("snapshot of policy {}: {}", group.policy, chain(&e)))
+                }
             }
         }
         if let Some(post) = &h.post_snapshot

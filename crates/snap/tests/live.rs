@@ -81,7 +81,14 @@ impl Zfs for FakeZfs {
         let mut s = self.0.lock().unwrap();
         let list: Vec<&str> = snapshots.iter().map(SnapshotName::as_str).collect();
         s.calls.push(format!("snapshot {}", list.join(" ")));
-        // All or none, as lzc_snapshot.
+        // All or none, as lzc_snapshot, which also refuses two snapshots
+        // of one dataset in one call.
+        let mut seen = std::collections::BTreeSet::new();
+        for n in snapshots {
+            if !seen.insert(n.dataset().to_string()) {
+                return Err(errno(Call::LzcSnapshot, n.as_str(), libc::EXDEV));
+            }
+        }
         for n in snapshots {
             let Some(d) = s.datasets.get(n.dataset().as_str()) else {
                 return Err(errno(Call::LzcSnapshot, n.as_str(), libc::ENOENT));
@@ -375,4 +382,37 @@ fn shell_hooks_get_the_environment_and_are_killed_at_the_timeout() {
     let err = ShellHooks.run("sleep 30", &[], 1).unwrap_err();
     assert!(start.elapsed() < std::time::Duration::from_secs(10), "{err}");
     assert!(ShellHooks.run("exit 3", &[], 5).is_err());
+}
+
+#[test]
+fn types_due_together_are_taken_one_per_dataset_per_call() {
+    // hourly and daily both due on the first run: ZFS would refuse them in
+    // one call (EXDEV) and nothing would be taken.
+    let zfs = FakeZfs::with(&["tank", "tank/a"], NOW);
+    let config: SnapConfig =
+        toml::from_str("timezone = \"UTC\"\n[datasets.tank]\nrecursive = true\nhourly = 2\ndaily = 2\nmonthly = 0\n")
+            .unwrap();
+    let snapshot = list(&zfs, &config).unwrap();
+    let policies = policies(&config, &snapshot).unwrap();
+    let datasets: Vec<&str> = snapshot.datasets.iter().map(String::as_str).collect();
+    let zone = Zone::utc();
+    let p = plan(Input {
+        policies: &policies,
+        listing: &snapshot.listing,
+        datasets: &datasets,
+        now: i64::try_from(NOW).unwrap(),
+        zone: &zone,
+    })
+    .unwrap();
+    let out = apply(&zfs, &p, &policies, &ShellHooks);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.taken.len(), 4, "{:?}", out.taken);
+    let calls = zfs.calls();
+    let snaps: Vec<&String> = calls.iter().filter(|c| c.starts_with("snapshot ")).collect();
+    assert_eq!(snaps.len(), 2, "one call per type, each over the whole tree: {calls:?}");
+    for d in ["tank", "tank/a"] {
+        let names = zfs.names(d);
+        assert!(names.iter().any(|n| n.ends_with("_hourly")), "{d}: {names:?}");
+        assert!(names.iter().any(|n| n.ends_with("_daily")), "{d}: {names:?}");
+    }
 }
