@@ -35,7 +35,9 @@ mkfifo "$work/console"
 
 # What to type: one short line (the console can drop or repeat characters
 # when typed fast); the work is in benches/zfs-guest.sh.
-printf 'H64_REPO=%s sh %s/benches/zfs-guest.sh %s; echo BENCH-EXIT $?; exit\n' "$PWD" "$PWD" "$*" > "$work/commands"
+# HELIOS64_ZFS_BENCH_SNAPSHOT_SETS (e.g. "1k 10k") limits zfs_snapshots' sets.
+printf 'H64_SNAPSHOT_SETS="%s" H64_REPO=%s sh %s/benches/zfs-guest.sh %s; echo BENCH-EXIT $?; exit\n' \
+  "${HELIOS64_ZFS_BENCH_SNAPSHOT_SETS:-1k 10k 50k}" "$PWD" "$PWD" "$*" > "$work/commands"
 
 # `stdbuf -o0`: tr would hold the console's last few KB in its buffer,
 # and the prompt the typist waits for with them.
