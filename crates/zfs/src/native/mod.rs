@@ -33,7 +33,6 @@ pub struct Native {
     lzc: Lzc,
     lib: Mutex<Libzfs>,
     versions: Versions,
-    programs: program::Programs,
 }
 
 impl std::fmt::Debug for Native {
@@ -57,7 +56,7 @@ impl Native {
         versions.check(policy)?;
         let lzc = Lzc::init()?;
         let lib = Libzfs::init()?;
-        Ok(Native { lzc, lib: Mutex::new(lib), versions, programs: program::Programs::new() })
+        Ok(Native { lzc, lib: Mutex::new(lib), versions })
     }
 
     /// The libzfs_core layer, for calls with lzc's exact semantics.
@@ -66,27 +65,22 @@ impl Native {
     }
 
     /// The snapshots of a dataset the way libzfs (and `zfs list`) reads
-    /// them, one `ZFS_IOC_SNAPSHOT_LIST_NEXT` per snapshot:
-    /// [`Zfs::snapshots`] falls back to this when a channel program cannot
-    /// answer. Public so the differential tests and the benchmark can hold
-    /// both paths side by side.
+    /// them, one `ZFS_IOC_SNAPSHOT_LIST_NEXT` per snapshot: what
+    /// [`Zfs::snapshots`] does. Public so the differential tests and the
+    /// benchmark can hold it beside [`Native::snapshots_by_program`].
     pub fn snapshots_iterated(&self, dataset: &DatasetName) -> Result<Vec<Snapshot>> {
         datasets::snapshots(&mut self.lib(), dataset.as_str())
     }
 
-    /// The snapshots of a dataset as the channel program reads them, in one
-    /// ioctl, without the fallback [`Zfs::snapshots`] has: its error when
-    /// the kernel refuses or the program fails (a dataset that does not
-    /// exist is a [`ZfsError::ChannelProgram`] with Lua's message).
+    /// The snapshots of a dataset as a read-only channel program reads
+    /// them, in one ioctl (root only): its error when the kernel refuses or
+    /// the program fails (a dataset that does not exist is a
+    /// [`ZfsError::ChannelProgram`] with Lua's message). Not what
+    /// [`Zfs::snapshots`] uses: in the kernel's Lua, five `zfs.get_prop`
+    /// calls per snapshot (each a hold by name) cost 1.7× libzfs's
+    /// iteration (docs/PERFORMANCE.md, "Snapshot listing").
     pub fn snapshots_by_program(&self, dataset: &DatasetName) -> Result<Vec<Snapshot>> {
         program::list_snapshots(&self.lzc, dataset)
-    }
-
-    /// Whether [`Zfs::snapshots`] still tries the one-ioctl channel
-    /// program: false once the kernel refused one for good (no
-    /// `CAP_SYS_ADMIN`, limits above the module's tunables).
-    pub fn uses_channel_programs(&self) -> bool {
-        self.programs.usable()
     }
 
     /// The compiled, loaded and kernel versions found at open.
@@ -211,13 +205,10 @@ impl Zfs for Native {
     }
 
     fn snapshots(&self, dataset: &DatasetName) -> Result<Vec<Snapshot>> {
-        // One ioctl for the whole list when the kernel runs the program;
-        // otherwise the per-snapshot iteration, which also reports the
-        // errors (a missing dataset, a bad name) in their canonical form.
-        match self.programs.snapshots(&self.lzc, dataset) {
-            Some(snaps) => Ok(snaps),
-            None => self.snapshots_iterated(dataset),
-        }
+        // The per-snapshot iteration, not the one-ioctl channel program:
+        // measured faster (see snapshots_by_program), works unprivileged,
+        // and reports errors (a missing dataset) in their canonical form.
+        self.snapshots_iterated(dataset)
     }
 
     fn hold_tag(&self, tag: &HoldTag, snapshots: &[&SnapshotName]) -> Result<()> {

@@ -7,10 +7,10 @@
 //! handle. The program reads only the five properties asked for and packs
 //! them into one list. It needs `CAP_SYS_ADMIN`, and the kernel bounds it
 //! ([`ProgramLimits::MAX`]: about a quarter of a million snapshots per
-//! dataset fit), so the caller falls back to libzfs iteration whenever it
-//! fails; which path answered never shows in the result.
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//! dataset fit). Measured, it loses anyway: the kernel's Lua pays a hold
+//! by name for every `zfs.get_prop`, five per snapshot, and costs 1.7× the
+//! iteration (docs/PERFORMANCE.md), so `Zfs::snapshots` iterates and this
+//! stays for the benchmark and the differential test.
 
 use crate::DatasetName;
 use crate::error::{Result, ZfsError};
@@ -39,56 +39,6 @@ return out
 
 /// What the output is called in errors.
 const WHAT: &str = "channel program snapshot list";
-
-/// Whether channel programs can run at all for this process: cleared for
-/// good by an answer that will not change (no privilege, the ioctl or the
-/// limits refused), so an unprivileged reader pays for one refusal only.
-#[derive(Debug)]
-pub(crate) struct Programs {
-    usable: AtomicBool,
-}
-
-impl Programs {
-    pub(crate) fn new() -> Programs {
-        Programs { usable: AtomicBool::new(true) }
-    }
-
-    /// Whether programs are still tried.
-    pub(crate) fn usable(&self) -> bool {
-        self.usable.load(Ordering::Relaxed)
-    }
-
-    /// The snapshots of `dataset`, oldest first, or `None` when the
-    /// program did not answer (the caller then asks libzfs, which also
-    /// produces the canonical error for a dataset that does not exist).
-    pub(crate) fn snapshots(&self, lzc: &Lzc, dataset: &DatasetName) -> Option<Vec<Snapshot>> {
-        if !self.usable.load(Ordering::Relaxed) {
-            return None;
-        }
-        match list_snapshots(lzc, dataset) {
-            Ok(list) => Some(list),
-            Err(e) => {
-                if is_permanent(&e) {
-                    self.usable.store(false, Ordering::Relaxed);
-                }
-                None
-            }
-        }
-    }
-}
-
-/// Errors that say channel programs will not work in this process: `EPERM`
-/// (no `CAP_SYS_ADMIN`), `EINVAL` (limits above the module's tunables, or a
-/// module that cannot parse the request) and `ZFS_ERR_IOC_CMD_UNAVAIL`.
-/// A Lua error (`ECHRNG`: the dataset vanished) or a limit hit by one big
-/// dataset (`ETIME`, `ENOSPC`, `ENOMEM`) concerns that call only.
-fn is_permanent(e: &ZfsError) -> bool {
-    let Some(errno) = e.errno() else { return false };
-    errno.0 == libc::EPERM
-        || errno.0 == libc::EINVAL
-        || errno.0 == libc::EACCES
-        || i64::from(errno.0) == i64::from(zfs_core_sys::ZFS_ERR_IOC_CMD_UNAVAIL)
-}
 
 pub(crate) fn list_snapshots(lzc: &Lzc, dataset: &DatasetName) -> Result<Vec<Snapshot>> {
     let mut args = NvList::new()?;
@@ -200,19 +150,5 @@ mod tests {
         inner.insert("tank/fs@a", "x").unwrap();
         not_a_list.insert("return", &inner).unwrap();
         assert_eq!(decode(&not_a_list, "tank/fs").unwrap_err().kind(), ErrorKind::Malformed);
-    }
-
-    #[test]
-    fn only_refusals_disable_programs() {
-        let refused = |errno| ZfsError::ChannelProgram {
-            pool: "tank".into(),
-            errno: crate::Errno(errno),
-            message: None,
-        };
-        assert!(is_permanent(&refused(libc::EPERM)));
-        assert!(is_permanent(&refused(libc::EINVAL)));
-        assert!(!is_permanent(&refused(libc::ECHRNG)));
-        assert!(!is_permanent(&refused(libc::ETIME)));
-        assert!(!is_permanent(&refused(libc::ENOSPC)));
     }
 }
