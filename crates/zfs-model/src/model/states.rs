@@ -148,6 +148,26 @@ impl VdevState {
     pub fn from_name(name: &str) -> Option<VdevState> {
         VDEV_STATE_NAMES.iter().position(|n| *n == name).map(|i| VdevState::from_raw(i as u64))
     }
+
+    /// The name `zpool status -j` prints as a vdev's `state` ("CANT_OPEN");
+    /// "UNKNOWN" for a value newer than this crate.
+    pub fn as_str(self) -> &'static str {
+        usize::try_from(self.to_raw())
+            .ok()
+            .and_then(|i| VDEV_STATE_NAMES.get(i))
+            .filter(|_| !matches!(self, VdevState::Other(_)))
+            .map_or("UNKNOWN", |n| n)
+    }
+}
+
+/// The word `zpool status` prints in its STATE column for this state with
+/// no aux (`zpool_state_to_name(state, VDEV_AUX_NONE)`: "UNAVAIL" for
+/// `CantOpen`, "OFFLINE" for `Closed`). A vdev's own word depends on its aux
+/// too: that is [`Vdev::health`](crate::Vdev::health).
+impl fmt::Display for VdevState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Health::of_vdev(*self, None).as_str())
+    }
 }
 
 /// Why a vdev is in its state (`vdev_aux_t`, unchanged from 2.1 to 2.4).
@@ -316,6 +336,32 @@ impl ScanFunction {
     pub fn from_name(name: &str) -> Option<ScanFunction> {
         SCAN_FUNC_NAMES.iter().position(|n| *n == name).map(|i| ScanFunction::from_raw(i as u64))
     }
+
+    /// The name `zpool status -j` prints as `function` ("ERRORSCRUB");
+    /// "UNKNOWN" for a value newer than this crate.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanFunction::None => SCAN_FUNC_NAMES[0],
+            ScanFunction::Scrub => SCAN_FUNC_NAMES[1],
+            ScanFunction::Resilver => SCAN_FUNC_NAMES[2],
+            ScanFunction::ErrorScrub => SCAN_FUNC_NAMES[3],
+            ScanFunction::Other(_) => "UNKNOWN",
+        }
+    }
+}
+
+/// The word `zpool status` uses for the scan in its `scan:` line ("scrub",
+/// "resilver", "error scrub"; "none" for none, "unknown" when newer).
+impl fmt::Display for ScanFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ScanFunction::None => "none",
+            ScanFunction::Scrub => "scrub",
+            ScanFunction::Resilver => "resilver",
+            ScanFunction::ErrorScrub => "error scrub",
+            ScanFunction::Other(_) => "unknown",
+        })
+    }
 }
 
 /// Where a scan is (`dsl_scan_state_t`).
@@ -355,6 +401,35 @@ impl ScanState {
     pub fn from_name(name: &str) -> Option<ScanState> {
         SCAN_STATE_NAMES.iter().position(|n| *n == name).map(|i| ScanState::from_raw(i as u64))
     }
+
+    /// The name `zpool status -j` prints as `state` ("SCANNING");
+    /// "UNKNOWN" for a value newer than this crate.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanState::None => SCAN_STATE_NAMES[0],
+            ScanState::Scanning => SCAN_STATE_NAMES[1],
+            ScanState::Finished => SCAN_STATE_NAMES[2],
+            ScanState::Canceled => SCAN_STATE_NAMES[3],
+            ScanState::ErrorScrubbing => SCAN_STATE_NAMES[4],
+            ScanState::Other(_) => "UNKNOWN",
+        }
+    }
+}
+
+/// The words of `zpool status`'s `scan:` line after the function: "in
+/// progress" (also for a paused scrub: [`ScanStats::is_paused`](crate::ScanStats::is_paused)
+/// says "paused"), "finished", "canceled", "in progress" for an error
+/// scrub; "none" for none, "unknown" when newer.
+impl fmt::Display for ScanState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ScanState::None => "none",
+            ScanState::Scanning | ScanState::ErrorScrubbing => "in progress",
+            ScanState::Finished => "finished",
+            ScanState::Canceled => "canceled",
+            ScanState::Other(_) => "unknown",
+        })
+    }
 }
 
 #[cfg(test)]
@@ -393,6 +468,44 @@ mod tests {
         assert_eq!(ScanState::from_name("CANCELED"), Some(ScanState::Canceled));
         assert_eq!(Health::from_name("SUSPENDED"), Some(Health::Suspended));
         assert_eq!(Health::from_name("HEALTHY"), None);
+    }
+
+    #[test]
+    fn display_names_are_zpools_words_and_as_str_its_json_names() {
+        let states: Vec<(&str, String)> =
+            (0..9).map(VdevState::from_raw).map(|s| (s.as_str(), s.to_string())).collect();
+        assert_eq!(
+            states,
+            [
+                ("UNKNOWN", "UNKNOWN".to_owned()),
+                ("CLOSED", "OFFLINE".to_owned()),
+                ("OFFLINE", "OFFLINE".to_owned()),
+                ("REMOVED", "REMOVED".to_owned()),
+                ("CANT_OPEN", "UNAVAIL".to_owned()),
+                ("FAULTED", "FAULTED".to_owned()),
+                ("DEGRADED", "DEGRADED".to_owned()),
+                ("ONLINE", "ONLINE".to_owned()),
+                ("UNKNOWN", "UNKNOWN".to_owned()),
+            ]
+        );
+        for name in VDEV_STATE_NAMES {
+            assert_eq!(VdevState::from_name(name).map(VdevState::as_str), Some(name));
+        }
+        let funcs: Vec<String> = (0..5).map(|v| ScanFunction::from_raw(v).to_string()).collect();
+        assert_eq!(funcs, ["none", "scrub", "resilver", "error scrub", "unknown"]);
+        let scans: Vec<String> = (0..6).map(|v| ScanState::from_raw(v).to_string()).collect();
+        assert_eq!(
+            scans,
+            ["none", "in progress", "finished", "canceled", "in progress", "unknown"]
+        );
+        for name in SCAN_FUNC_NAMES {
+            assert_eq!(ScanFunction::from_name(name).map(ScanFunction::as_str), Some(name));
+        }
+        for name in SCAN_STATE_NAMES {
+            assert_eq!(ScanState::from_name(name).map(ScanState::as_str), Some(name));
+        }
+        assert_eq!(ScanFunction::Other(9).as_str(), "UNKNOWN");
+        assert_eq!(ScanState::Other(9).as_str(), "UNKNOWN");
     }
 
     #[test]
