@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::error::{ErrorKind, Result, ZfsError};
 use crate::model::{
-    Dataset, Hold, Holds, PoolStatus, PoolSummary, Properties, ScrubAction, ScrubRequest, Snapshot,
+    Dataset, Hold, Holds, PoolStatus, PoolSummary, PoolWritability, Properties, ScrubAction,
+    ScrubRequest, Snapshot, Spare, SpareState,
 };
 use crate::names::{self, DatasetName, DatasetOrSnapshot, HoldTag, PoolName, SnapshotName};
 
@@ -18,10 +19,24 @@ use crate::names::{self, DatasetName, DatasetOrSnapshot, HoldTag, PoolName, Snap
 /// made, so no method checks them again.
 ///
 /// The rules both backends follow live here, once, as provided methods
-/// ([`Zfs::scrub`], [`Zfs::snapshot`], [`Zfs::hold`], [`Zfs::release`]) over
-/// a few *backend primitives* ([`Zfs::request_scrub`],
-/// [`Zfs::create_snapshots`], [`Zfs::hold_tag`], [`Zfs::release_tag`]),
-/// which a backend implements and callers normally leave alone.
+/// ([`Zfs::scrub`], [`Zfs::wait_scrub`], [`Zfs::snapshot`], [`Zfs::hold`],
+/// [`Zfs::release`]) over a few *backend primitives*
+/// ([`Zfs::request_scrub`], [`Zfs::wait_scrub_idle`],
+/// [`Zfs::create_snapshots`], [`Zfs::hold_tag`], [`Zfs::release_tag`],
+/// [`Zfs::writability`]), which a backend implements and callers normally
+/// leave alone.
+///
+/// **No call blocks for ever on a pool that cannot change.** Every provided
+/// method that changes a pool or waits for it first asks
+/// [`Zfs::ensure_writable`]: on a pool imported `readonly=on` it fails with
+/// [`ZfsError::PoolReadOnly`] (kind [`ErrorKind::ReadOnly`]), on a pool whose
+/// I/O is suspended with [`ZfsError::PoolSuspended`] (kind
+/// [`ErrorKind::Busy`]), and the primitive is never called. On every
+/// release, because `ZFS_IOC_POOL_SCRUB` (what `lzc_scrub` and `zpool scrub`
+/// use on 2.2+) has no read-only check before OpenZFS commit bc0b5318aa
+/// (issue #17527, not in 2.3.2): a scrub start, pause or cancel there waits
+/// in the kernel for a transaction group that a read-only pool never syncs.
+/// A wait for a scrub the pool's state says is running would wait as long.
 pub trait Zfs: Send + Sync {
     /// The imported pools, by name.
     fn pools(&self) -> Result<Vec<PoolSummary>>;
@@ -30,9 +45,45 @@ pub trait Zfs: Send + Sync {
     /// without privileges (the `POOL_STATS` ioctl is a read policy).
     fn status(&self, pool: &PoolName) -> Result<PoolStatus>;
 
+    /// The pool's hot spares with their [`SpareState`] and, for one in use,
+    /// the pool using it: this pool when the spare's GUID is in its vdev
+    /// tree, else the imported pool that has it (a spare shared between
+    /// pools is INUSE in every pool that lists it).
+    fn spares(&self, pool: &PoolName) -> Result<Vec<Spare>> {
+        let status = self.status(pool)?;
+        let mut others: Option<Vec<PoolStatus>> = None;
+        let mut out = Vec::new();
+        for vdev in status.spares.iter().cloned() {
+            let state = SpareState::of(vdev.state, vdev.aux);
+            let mut used_by = None;
+            if state == SpareState::InUse {
+                if status.root.walk().iter().any(|v| v.guid == vdev.guid) {
+                    used_by = Some(pool.clone());
+                } else {
+                    if others.is_none() {
+                        let mut all = Vec::new();
+                        for p in self.pools()? {
+                            if p.name != *pool {
+                                all.push(self.status(&p.name)?);
+                            }
+                        }
+                        others = Some(all);
+                    }
+                    used_by = others.iter().flatten().find_map(|other| {
+                        let found = other.root.walk().iter().any(|v| v.guid == vdev.guid);
+                        found.then(|| other.name.clone())
+                    });
+                }
+            }
+            out.push(Spare { vdev, state, used_by });
+        }
+        Ok(out)
+    }
+
     /// Starts, pauses, resumes or cancels a scrub (root only). See
     /// [`ScrubAction`] for the rules.
     fn scrub(&self, pool: &PoolName, action: ScrubAction) -> Result<()> {
+        self.ensure_writable(pool, "scrub")?;
         let request = match action {
             ScrubAction::Start => ScrubRequest::StartOrResume,
             ScrubAction::Pause => ScrubRequest::Pause,
@@ -54,8 +105,36 @@ pub trait Zfs: Send + Sync {
     fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()>;
 
     /// Blocks until no scrub runs on the pool (a paused scrub does not
-    /// count). This and the event stream are the only waiting calls.
-    fn wait_scrub(&self, pool: &PoolName) -> Result<()>;
+    /// count). This and the event stream are the only waiting calls. A
+    /// read-only or suspended pool is refused ([`Zfs::ensure_writable`]): a
+    /// scrub its state shows as running there can never finish.
+    fn wait_scrub(&self, pool: &PoolName) -> Result<()> {
+        self.ensure_writable(pool, "wait for scrub")?;
+        self.wait_scrub_idle(pool)
+    }
+
+    /// *Backend primitive* of [`Zfs::wait_scrub`]: `lzc_wait` /
+    /// `zpool wait -t scrub`, with no check of its own.
+    fn wait_scrub_idle(&self, pool: &PoolName) -> Result<()>;
+
+    /// *Backend primitive*: whether the pool is imported read-only and
+    /// whether its I/O is suspended. Works without privileges.
+    fn writability(&self, pool: &PoolName) -> Result<PoolWritability>;
+
+    /// Refuses an `operation` that would change `pool` (or wait for it)
+    /// when the pool cannot change: [`ZfsError::PoolReadOnly`] or
+    /// [`ZfsError::PoolSuspended`]. The provided methods call it before
+    /// their primitives; see the trait's documentation for why.
+    fn ensure_writable(&self, pool: &PoolName, operation: &'static str) -> Result<()> {
+        let w = self.writability(pool)?;
+        if w.readonly {
+            return Err(ZfsError::PoolReadOnly { pool: pool.to_string(), operation });
+        }
+        if w.suspended {
+            return Err(ZfsError::PoolSuspended { pool: pool.to_string(), operation });
+        }
+        Ok(())
+    }
 
     /// Creates snapshots of several datasets of one pool atomically, all
     /// with the given user properties (`module:name` → value, checked with
@@ -70,6 +149,9 @@ pub trait Zfs: Send + Sync {
         }
         if snapshots.is_empty() {
             return Ok(());
+        }
+        for pool in pools_of(snapshots.iter()) {
+            self.ensure_writable(&pool, "snapshot")?;
         }
         self.create_snapshots(snapshots, user_props)
     }
@@ -98,6 +180,9 @@ pub trait Zfs: Send + Sync {
     /// first such failure); holds on the snapshots that do exist are kept
     /// (this is lzc's and `zfs hold`'s behaviour), with every tag.
     fn hold(&self, holds: &[Hold]) -> Result<()> {
+        for pool in pools_of(holds.iter().map(|h| &h.snapshot)) {
+            self.ensure_writable(&pool, "hold")?;
+        }
         each_tag(holds, |tag, snapshots| self.hold_tag(tag, snapshots))
     }
 
@@ -109,6 +194,9 @@ pub trait Zfs: Send + Sync {
     /// does not exist fails the call with [`ErrorKind::NotFound`] (the first
     /// such failure); the others are released.
     fn release(&self, holds: &[Hold]) -> Result<()> {
+        for pool in pools_of(holds.iter().map(|h| &h.snapshot)) {
+            self.ensure_writable(&pool, "release")?;
+        }
         each_tag(holds, |tag, snapshots| self.release_tag(tag, snapshots))
     }
 
@@ -152,6 +240,18 @@ pub fn by_dataset(snapshots: &[SnapshotName]) -> BTreeMap<DatasetName, Vec<&str>
         }
     }
     groups
+}
+
+/// The distinct pools of some snapshots, in order of first appearance.
+fn pools_of<'a>(snapshots: impl Iterator<Item = &'a SnapshotName>) -> Vec<PoolName> {
+    let mut pools: Vec<PoolName> = Vec::new();
+    for snapshot in snapshots {
+        let pool = snapshot.pool();
+        if !pools.contains(&pool) {
+            pools.push(pool);
+        }
+    }
+    pools
 }
 
 /// Runs `op` for every tag; a `NotFound` does not stop the others and is

@@ -8,15 +8,32 @@ use crate::model::{Health, PoolSpace, ScanFunction, ScanState, ScanStats, Vdev, 
 
 /// A backend that records every primitive call and fails a hold or release
 /// on snapshots named `…@gone` with `NotFound` (on `…@denied`, with
-/// `PermissionDenied`).
+/// `PermissionDenied`). Pools are writable unless [`Recorder::with_pool`]
+/// says otherwise; which pools were asked is kept apart from the calls.
 struct Recorder {
     calls: Mutex<Vec<String>>,
     paused: bool,
+    pools: BTreeMap<String, PoolWritability>,
+    asked: Mutex<Vec<String>>,
 }
 
 impl Recorder {
     fn new(paused: bool) -> Recorder {
-        Recorder { calls: Mutex::new(Vec::new()), paused }
+        Recorder {
+            calls: Mutex::new(Vec::new()),
+            paused,
+            pools: BTreeMap::new(),
+            asked: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn with_pool(mut self, pool: &str, readonly: bool, suspended: bool) -> Recorder {
+        self.pools.insert(pool.to_owned(), PoolWritability { readonly, suspended });
+        self
+    }
+
+    fn asked(&self) -> Vec<String> {
+        self.asked.lock().unwrap().clone()
     }
 
     fn record(&self, call: String) {
@@ -103,8 +120,13 @@ impl Zfs for Recorder {
         self.record(format!("scrub {pool} {request:?}"));
         Ok(())
     }
-    fn wait_scrub(&self, _: &PoolName) -> Result<()> {
+    fn wait_scrub_idle(&self, pool: &PoolName) -> Result<()> {
+        self.record(format!("wait {pool}"));
         Ok(())
+    }
+    fn writability(&self, pool: &PoolName) -> Result<PoolWritability> {
+        self.asked.lock().unwrap().push(pool.to_string());
+        Ok(self.pools.get(pool.as_str()).copied().unwrap_or_default())
     }
     fn create_snapshots(
         &self,
@@ -224,4 +246,54 @@ fn destroy_groups_by_dataset() {
     let groups: Vec<(String, Vec<&str>)> =
         by_dataset(&snaps).into_iter().map(|(d, s)| (d.into_string(), s)).collect();
     assert_eq!(groups, [("tank/a".to_owned(), vec!["1", "2"]), ("tank/b".to_owned(), vec!["1"])]);
+}
+
+#[test]
+fn nothing_reaches_a_primitive_on_a_read_only_or_suspended_pool() {
+    let s = |name: &str| SnapshotName::try_from(name).unwrap();
+    for (readonly, suspended, kind) in
+        [(true, false, ErrorKind::ReadOnly), (false, true, ErrorKind::Busy)]
+    {
+        let zfs = Recorder::new(true).with_pool("ro", readonly, suspended);
+        let ro = PoolName::try_from("ro").unwrap();
+        let mut errors = Vec::new();
+        for action in
+            [ScrubAction::Start, ScrubAction::Pause, ScrubAction::Resume, ScrubAction::Cancel]
+        {
+            errors.push(zfs.scrub(&ro, action).unwrap_err());
+        }
+        errors.push(zfs.wait_scrub(&ro).unwrap_err());
+        errors.push(zfs.snapshot(&[s("tank/a@1"), s("ro/a@1")], &BTreeMap::new()).unwrap_err());
+        errors.push(zfs.hold(&[hold("tank/a@1", "t"), hold("ro/a@1", "t")]).unwrap_err());
+        errors.push(zfs.release(&[hold("ro/a@1", "t")]).unwrap_err());
+        for e in &errors {
+            assert_eq!(e.kind(), kind, "{e}");
+            assert_eq!(e.target(), Some("ro"), "{e}");
+        }
+        let expected = if readonly {
+            "pool ro is imported read-only: scrub refused"
+        } else {
+            "I/O on pool ro is suspended: scrub refused"
+        };
+        assert_eq!(errors[0].to_string(), expected);
+        assert!(matches!(
+            (&errors[4], readonly),
+            (ZfsError::PoolReadOnly { operation: "wait for scrub", .. }, true)
+                | (ZfsError::PoolSuspended { operation: "wait for scrub", .. }, false)
+        ));
+        assert_eq!(zfs.calls(), Vec::<String>::new(), "no primitive and no status was called");
+        // Every pool of a multi-pool call is asked, the writable one first.
+        assert_eq!(zfs.asked(), ["ro", "ro", "ro", "ro", "ro", "tank", "ro", "tank", "ro", "ro"]);
+    }
+}
+
+#[test]
+fn writable_pools_pass_the_check_to_the_primitives() {
+    let zfs = Recorder::new(false);
+    let p = pool();
+    zfs.scrub(&p, ScrubAction::Start).unwrap();
+    zfs.wait_scrub(&p).unwrap();
+    zfs.hold(&[hold("tank/a@1", "t")]).unwrap();
+    assert_eq!(zfs.calls(), ["scrub tank StartOrResume", "wait tank", "hold t tank/a@1"]);
+    assert_eq!(zfs.asked(), ["tank", "tank", "tank"]);
 }

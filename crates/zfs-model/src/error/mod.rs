@@ -231,6 +231,32 @@ pub enum ZfsError {
         pool: String,
     },
 
+    /// The pool is imported read-only and the call would change it: refused
+    /// before any ioctl, because some of them never return on such a pool
+    /// (OpenZFS #17527: `ZFS_IOC_POOL_SCRUB` blocks in the kernel for ever
+    /// on 2.2–2.3.2). Its kind is [`ErrorKind::ReadOnly`], what the kernel's
+    /// own refusal (`EROFS`) classifies as.
+    #[error("pool {pool} is imported read-only: {operation} refused")]
+    PoolReadOnly {
+        /// The pool.
+        pool: String,
+        /// What was refused ("scrub", "snapshot", "hold", …).
+        operation: &'static str,
+    },
+
+    /// I/O on the pool is suspended (health SUSPENDED) and the call would
+    /// change it or wait for it: refused before any ioctl, because a sync
+    /// task on a suspended pool waits until `zpool clear`. Its kind is
+    /// [`ErrorKind::Busy`], what the kernel's own refusal (`EAGAIN`)
+    /// classifies as.
+    #[error("I/O on pool {pool} is suspended: {operation} refused")]
+    PoolSuspended {
+        /// The pool.
+        pool: String,
+        /// What was refused.
+        operation: &'static str,
+    },
+
     /// The ZFS kernel module is not loaded: `/dev/zfs` is missing. This crate
     /// never loads modules itself.
     #[error("the ZFS kernel module is not loaded ({} does not exist)", path.display())]
@@ -388,6 +414,8 @@ impl ZfsError {
                 ErrorKind::InvalidInput
             }
             ZfsError::ScrubNotPaused { .. } => ErrorKind::InvalidState,
+            ZfsError::PoolReadOnly { .. } => ErrorKind::ReadOnly,
+            ZfsError::PoolSuspended { .. } => ErrorKind::Busy,
             ZfsError::ModuleNotLoaded { .. } => ErrorKind::ModuleNotLoaded,
             ZfsError::VersionMismatch { .. } => ErrorKind::VersionMismatch,
             ZfsError::UnsupportedByBuild { .. } => ErrorKind::UnsupportedByBuild,
@@ -421,7 +449,10 @@ impl ZfsError {
             | ZfsError::Malformed { target, .. }
             | ZfsError::InvalidArgument { target, .. } => Some(target),
             ZfsError::InvalidName { name, .. } => Some(name),
-            ZfsError::ScrubNotPaused { pool } | ZfsError::ChannelProgram { pool, .. } => Some(pool),
+            ZfsError::ScrubNotPaused { pool }
+            | ZfsError::ChannelProgram { pool, .. }
+            | ZfsError::PoolReadOnly { pool, .. }
+            | ZfsError::PoolSuspended { pool, .. } => Some(pool),
             _ => None,
         }
     }

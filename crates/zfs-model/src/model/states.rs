@@ -68,6 +68,11 @@ impl Health {
             VdevState::Removed => Health::Removed,
             VdevState::CantOpen => match aux {
                 Some(VdevAux::CorruptData | VdevAux::BadLog) => Health::Faulted,
+                // A hot spare in use (its entry in the spares list; the
+                // device itself is ONLINE in the vdev tree, under
+                // `spare-N`). zpool_state_to_name says UNAVAIL, `zpool
+                // status` INUSE: it is not a failed device.
+                Some(VdevAux::Spared) => Health::Online,
                 Some(VdevAux::SplitPool) => Health::Split,
                 _ => Health::Unavail,
             },
@@ -266,6 +271,46 @@ impl VdevAux {
     }
 }
 
+/// A hot spare's state as `zpool status` prints it in its spares section
+/// (`print_status_config` with `isspare`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpareState {
+    /// On the shelf, healthy.
+    Avail,
+    /// Replacing a device of this or another pool (aux `SPARED`).
+    InUse,
+    /// Neither: the spare device itself cannot be used.
+    Unavail,
+}
+
+impl SpareState {
+    /// zpool's rule: aux `SPARED` is INUSE, else ONLINE is AVAIL, else
+    /// UNAVAIL. Both backends report an in-use spare's entry as
+    /// (`CantOpen`, `Spared`), the kernel's values.
+    pub fn of(state: VdevState, aux: Option<VdevAux>) -> SpareState {
+        match (state, aux) {
+            (_, Some(VdevAux::Spared)) => SpareState::InUse,
+            (VdevState::Online, _) => SpareState::Avail,
+            _ => SpareState::Unavail,
+        }
+    }
+
+    /// "AVAIL", "INUSE" or "UNAVAIL".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpareState::Avail => "AVAIL",
+            SpareState::InUse => "INUSE",
+            SpareState::Unavail => "UNAVAIL",
+        }
+    }
+}
+
+impl fmt::Display for SpareState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A pool's import state (`pool_state_t`). Only the native backend can see
 /// it; `zpool status -j` reports health only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -445,6 +490,12 @@ mod tests {
         assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::BadLog)), Health::Faulted);
         assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::SplitPool)), Health::Split);
         assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::OpenFailed)), Health::Unavail);
+        // An in-use spare's entry is not a failed device.
+        assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::Spared)), Health::Online);
+        assert_eq!(SpareState::of(CantOpen, Some(VdevAux::Spared)), SpareState::InUse);
+        assert_eq!(SpareState::of(Online, None), SpareState::Avail);
+        assert_eq!(SpareState::of(CantOpen, Some(VdevAux::OpenFailed)), SpareState::Unavail);
+        assert_eq!(SpareState::of(Removed, None).to_string(), "UNAVAIL");
         assert_eq!(Health::of_vdev(Closed, None), Health::Offline);
         assert_eq!(Health::of_vdev(Other(99), None), Health::Unknown);
     }
