@@ -37,6 +37,24 @@ use crate::names::{self, DatasetName, DatasetOrSnapshot, HoldTag, PoolName, Snap
 /// (issue #17527, not in 2.3.2): a scrub start, pause or cancel there waits
 /// in the kernel for a transaction group that a read-only pool never syncs.
 /// A wait for a scrub the pool's state says is running would wait as long.
+///
+/// # Error contract
+///
+/// Both backends give the same [`ErrorKind`] for the same failure; the
+/// cases where ZFS's own answers differ are decided here:
+///
+/// | call | failure | kind |
+/// |---|---|---|
+/// | [`Zfs::snapshot`] | two snapshots of one dataset in one call | [`ErrorKind::InvalidInput`], before the backend runs (lzc: `EXDEV`) |
+/// | [`Zfs::snapshot`] | snapshots in two pools in one call | [`ErrorKind::InvalidInput`], before the backend runs (lzc: `EXDEV`) |
+/// | [`Zfs::snapshot`] | a property that is not a user property (`compression=lz4`, a name without `:`) | [`ErrorKind::InvalidInput`], before the backend runs |
+/// | [`Zfs::snapshot`] | one of them exists | [`ErrorKind::Exists`], nothing created |
+/// | [`Zfs::destroy_snapshots`] | a snapshot with a clone, without `defer` | [`ErrorKind::Busy`] (lzc: `EEXIST`; zfs: "has dependent clones") |
+/// | [`Zfs::destroy_snapshots`] | a held snapshot, without `defer` | [`ErrorKind::Busy`] |
+/// | [`Zfs::destroy_snapshots`] | a snapshot, or its dataset, that does not exist | ignored |
+/// | [`Zfs::destroy_snapshots`] | its pool does not exist | [`ErrorKind::NotFound`] |
+/// | any call on a pool | the pool does not exist | [`ErrorKind::NotFound`] |
+/// | mutating calls | read-only / suspended pool | [`ErrorKind::ReadOnly`] / [`ErrorKind::Busy`] (above) |
 pub trait Zfs: Send + Sync {
     /// The imported pools, by name.
     fn pools(&self) -> Result<Vec<PoolSummary>>;
@@ -150,7 +168,26 @@ pub trait Zfs: Send + Sync {
         if snapshots.is_empty() {
             return Ok(());
         }
-        for pool in pools_of(snapshots.iter()) {
+        let refuse = |target: &SnapshotName, reason: &str| ZfsError::InvalidArgument {
+            what: "snapshot list",
+            target: target.to_string(),
+            reason: reason.to_owned(),
+        };
+        let mut datasets = Vec::new();
+        for snapshot in snapshots {
+            let dataset = snapshot.dataset();
+            if datasets.contains(&dataset) {
+                return Err(refuse(snapshot, "a second snapshot of its dataset in one call"));
+            }
+            datasets.push(dataset);
+        }
+        let pools = pools_of(snapshots.iter());
+        if let (Some(first), Some(other)) =
+            (pools.first(), snapshots.iter().find(|s| s.pool() != pools[0]))
+        {
+            return Err(refuse(other, &format!("not in pool {first}: one call is one pool")));
+        }
+        for pool in pools {
             self.ensure_writable(&pool, "snapshot")?;
         }
         self.create_snapshots(snapshots, user_props)

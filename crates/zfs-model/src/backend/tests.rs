@@ -263,7 +263,7 @@ fn nothing_reaches_a_primitive_on_a_read_only_or_suspended_pool() {
             errors.push(zfs.scrub(&ro, action).unwrap_err());
         }
         errors.push(zfs.wait_scrub(&ro).unwrap_err());
-        errors.push(zfs.snapshot(&[s("tank/a@1"), s("ro/a@1")], &BTreeMap::new()).unwrap_err());
+        errors.push(zfs.snapshot(&[s("ro/a@1"), s("ro/b@1")], &BTreeMap::new()).unwrap_err());
         errors.push(zfs.hold(&[hold("tank/a@1", "t"), hold("ro/a@1", "t")]).unwrap_err());
         errors.push(zfs.release(&[hold("ro/a@1", "t")]).unwrap_err());
         for e in &errors {
@@ -283,7 +283,7 @@ fn nothing_reaches_a_primitive_on_a_read_only_or_suspended_pool() {
         ));
         assert_eq!(zfs.calls(), Vec::<String>::new(), "no primitive and no status was called");
         // Every pool of a multi-pool call is asked, the writable one first.
-        assert_eq!(zfs.asked(), ["ro", "ro", "ro", "ro", "ro", "tank", "ro", "tank", "ro", "ro"]);
+        assert_eq!(zfs.asked(), ["ro", "ro", "ro", "ro", "ro", "ro", "tank", "ro", "ro"]);
     }
 }
 
@@ -296,4 +296,22 @@ fn writable_pools_pass_the_check_to_the_primitives() {
     zfs.hold(&[hold("tank/a@1", "t")]).unwrap();
     assert_eq!(zfs.calls(), ["scrub tank StartOrResume", "wait tank", "hold t tank/a@1"]);
     assert_eq!(zfs.asked(), ["tank", "tank", "tank"]);
+}
+
+#[test]
+fn one_snapshot_call_is_one_pool_and_one_snapshot_per_dataset() {
+    let s = |name: &str| SnapshotName::try_from(name).unwrap();
+    let zfs = Recorder::new(false);
+    let none = BTreeMap::new();
+    let e = zfs.snapshot(&[s("tank/a@1"), s("tank/b@1"), s("tank/a@2")], &none).unwrap_err();
+    assert_eq!((e.kind(), e.target()), (ErrorKind::InvalidInput, Some("tank/a@2")), "{e}");
+    let e = zfs.snapshot(&[s("tank/a@1"), s("other/a@1")], &none).unwrap_err();
+    assert_eq!((e.kind(), e.target()), (ErrorKind::InvalidInput, Some("other/a@1")), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "invalid snapshot list for other/a@1: not in pool tank: one call is one pool"
+    );
+    assert!(zfs.calls().is_empty() && zfs.asked().is_empty(), "refused before anything ran");
+    zfs.snapshot(&[s("tank/a@1"), s("tank/b@1")], &none).unwrap();
+    assert_eq!(zfs.calls(), ["snapshot tank/a@1, tank/b@1 {}"]);
 }

@@ -394,6 +394,11 @@ impl ZfsError {
     /// Classifies the error.
     pub fn kind(&self) -> ErrorKind {
         match self {
+            // lzc_destroy_snaps's EEXIST is "has dependent clones": the
+            // snapshot is in use, as the trait's contract says.
+            ZfsError::Errno { call: Call::LzcDestroySnaps, errno: Errno(libc::EEXIST), .. } => {
+                ErrorKind::Busy
+            }
             ZfsError::Errno { errno, .. } | ZfsError::ChannelProgram { errno, .. } => {
                 ErrorKind::from_errno(*errno)
             }
@@ -484,6 +489,7 @@ fn kind_from_stderr(stderr: &str) -> ErrorKind {
         || has("pool is busy")
         || has("currently scrubbing")
         || has("it's being held")
+        || has("has dependent clones")
     {
         ErrorKind::Busy
     } else if has("no such pool")
@@ -551,6 +557,22 @@ mod tests {
             e.to_string(),
             "`zpool status -jp --json-int -- tank` did not finish within 60s on tank and was killed"
         );
+    }
+
+    #[test]
+    fn a_snapshot_with_clones_is_busy_from_both_backends() {
+        let native = ZfsError::from_errno(Call::LzcDestroySnaps, "tank/fs@s", libc::EEXIST);
+        assert_eq!(native.kind(), ErrorKind::Busy);
+        // EEXIST from anything else still means "exists".
+        let snap = ZfsError::from_errno(Call::LzcSnapshot, "tank/fs@s", libc::EEXIST);
+        assert_eq!(snap.kind(), ErrorKind::Exists);
+        let cli = ZfsError::Command {
+            command: "zfs destroy -- tank/fs@s".into(),
+            target: "tank/fs@s".into(),
+            status: Some(1),
+            stderr: "cannot destroy 'tank/fs@s': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\ntank/clone".into(),
+        };
+        assert_eq!(cli.kind(), ErrorKind::Busy);
     }
 
     #[test]

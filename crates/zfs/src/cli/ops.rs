@@ -84,6 +84,11 @@ impl Zfs for Cli {
                 // exists; the trait (like lzc) ignores missing snapshots.
                 Err(ZfsError::Command { stderr, .. })
                     if stderr.contains("could not find any snapshots to destroy") => {}
+                // Nor does a missing dataset stop it (lzc ignores its
+                // snapshots too); a missing pool is NotFound, as in lzc.
+                Err(e) if e.kind() == crate::ErrorKind::NotFound => {
+                    self.writability(&dataset.pool())?;
+                }
                 other => {
                     other?;
                 }

@@ -226,3 +226,30 @@ fn resume_requires_a_paused_scrub() {
     assert_eq!(err.to_string(), "no paused scrub to resume on pool tank");
     assert_eq!(cli.status(&pool("tank")).unwrap().space.fragmentation_percent, Some(0));
 }
+
+#[test]
+fn destroy_ignores_a_missing_dataset_but_not_a_missing_pool() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let zfs = script(
+        dir.path(),
+        "zfs",
+        r#"case "$*" in
+  *nopool/*) echo "cannot open 'nopool/x': dataset does not exist" >&2; exit 1 ;;
+  *tank/nods@*) echo "cannot open 'tank/nods': dataset does not exist" >&2; exit 1 ;;
+esac"#,
+    );
+    // Only pool `tank` exists for `zpool get`.
+    let zpool = script(
+        dir.path(),
+        "zpool",
+        &format!(
+            "for last; do :; done\n[ \"$last\" = tank ] || {{ echo \"cannot open '$last': no such pool\" >&2; exit 1; }}\n{STATUS_AND_SPACE}"
+        ),
+    );
+    let cli = Cli::with_programs(&zpool, &zfs);
+    cli.destroy_snapshots(&snaps(&["tank/nods@1"]), false).unwrap();
+    let e = cli.destroy_snapshots(&snaps(&["nopool/x@1"]), false).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e:?}");
+    assert_eq!(e.target(), Some("nopool"), "{e:?}");
+}
