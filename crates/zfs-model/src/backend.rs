@@ -66,33 +66,53 @@ pub trait Zfs: Send + Sync {
     /// The pool's hot spares with their [`SpareState`] and, for one in use,
     /// the pool using it: this pool when the spare's GUID is in its vdev
     /// tree, else the imported pool that has it (a spare shared between
-    /// pools is INUSE in every pool that lists it).
+    /// pools is INUSE in every pool that lists it). Another pool whose
+    /// status cannot be read fails the call only when no readable pool has
+    /// the spare.
     fn spares(&self, pool: &PoolName) -> Result<Vec<Spare>> {
         let status = self.status(pool)?;
-        let mut others: Option<Vec<PoolStatus>> = None;
+        // Read once, and only when a spare is in use outside this pool.
+        let mut others: Option<Vec<(PoolName, Option<PoolStatus>)>> = None;
         let mut out = Vec::new();
         for vdev in status.spares.iter().cloned() {
             let state = SpareState::of(vdev.state, vdev.aux);
-            let mut used_by = None;
-            if state == SpareState::InUse {
-                if status.root.walk().iter().any(|v| v.guid == vdev.guid) {
-                    used_by = Some(pool.clone());
-                } else {
-                    if others.is_none() {
-                        let mut all = Vec::new();
-                        for p in self.pools()? {
-                            if p.name != *pool {
-                                all.push(self.status(&p.name)?);
+            let used_by = if state != SpareState::InUse {
+                None
+            } else if has_vdev(&status, vdev.guid) {
+                Some(pool.clone())
+            } else {
+                let others = match &mut others {
+                    Some(o) => o,
+                    None => others.insert(
+                        self.pools()?
+                            .into_iter()
+                            .filter(|p| p.name != *pool)
+                            .map(|p| {
+                                let status = self.status(&p.name).ok();
+                                (p.name, status)
+                            })
+                            .collect(),
+                    ),
+                };
+                let found = others.iter().find_map(|(name, status)| {
+                    status.as_ref().filter(|s| has_vdev(s, vdev.guid)).map(|_| name.clone())
+                });
+                match found {
+                    Some(name) => Some(name),
+                    // An unread pool may be the one: read each again, and
+                    // fail with its error if it still cannot be read.
+                    None => {
+                        let mut found = None;
+                        for (name, _) in others.iter().filter(|(_, s)| s.is_none()) {
+                            if has_vdev(&self.status(name)?, vdev.guid) {
+                                found = Some(name.clone());
+                                break;
                             }
                         }
-                        others = Some(all);
+                        found
                     }
-                    used_by = others.iter().flatten().find_map(|other| {
-                        let found = other.root.walk().iter().any(|v| v.guid == vdev.guid);
-                        found.then(|| other.name.clone())
-                    });
                 }
-            }
+            };
             out.push(Spare { vdev, state, used_by });
         }
         Ok(out)
@@ -277,6 +297,12 @@ pub fn by_dataset(snapshots: &[SnapshotName]) -> BTreeMap<DatasetName, Vec<&str>
         }
     }
     groups
+}
+
+/// Whether a vdev with this GUID is in the pool's vdev tree (where a spare
+/// in use sits, under `spare-N`).
+fn has_vdev(status: &PoolStatus, guid: u64) -> bool {
+    status.root.walk().iter().any(|v| v.guid == guid)
 }
 
 /// The distinct pools of some snapshots, in order of first appearance.

@@ -4,7 +4,9 @@
 use std::sync::Mutex;
 
 use super::*;
-use crate::model::{Health, PoolSpace, ScanFunction, ScanState, ScanStats, Vdev, VdevState};
+use crate::model::{
+    Health, PoolSpace, ScanFunction, ScanState, ScanStats, SpareState, Vdev, VdevAux, VdevState,
+};
 
 /// A backend that records every primitive call and fails a hold or release
 /// on snapshots named `…@gone` with `NotFound` (on `…@denied`, with
@@ -15,6 +17,9 @@ struct Recorder {
     paused: bool,
     pools: BTreeMap<String, PoolWritability>,
     asked: Mutex<Vec<String>>,
+    /// Pools `tank`, `broken` and `user`: `tank` lists spare 77, in use by
+    /// `user` (in its tree); `broken`'s status cannot be read.
+    shared_spare: bool,
 }
 
 impl Recorder {
@@ -24,6 +29,7 @@ impl Recorder {
             paused,
             pools: BTreeMap::new(),
             asked: Mutex::new(Vec::new()),
+            shared_spare: false,
         }
     }
 
@@ -110,11 +116,32 @@ fn pool_status(pool: &PoolName, paused: bool) -> PoolStatus {
 
 impl Zfs for Recorder {
     fn pools(&self) -> Result<Vec<PoolSummary>> {
-        Ok(Vec::new())
+        let names = if self.shared_spare { &["broken", "tank", "user"][..] } else { &[] };
+        Ok(names
+            .iter()
+            .map(|n| PoolSummary {
+                name: PoolName::try_from(*n).unwrap(),
+                guid: 1,
+                health: Health::Online,
+                space: PoolSpace::default(),
+            })
+            .collect())
     }
     fn status(&self, pool: &PoolName) -> Result<PoolStatus> {
         self.record(format!("status {pool}"));
-        Ok(pool_status(pool, self.paused))
+        let mut status = pool_status(pool, self.paused);
+        if self.shared_spare {
+            let mut spare = status.root.clone();
+            (spare.guid, spare.state, spare.aux) = (77, VdevState::CantOpen, Some(VdevAux::Spared));
+            match pool.as_str() {
+                "broken" => {
+                    return Err(ZfsError::malformed("zpool status JSON", "broken", "no txg"));
+                }
+                "user" => status.root.children.push(Vdev { children: Vec::new(), ..spare }),
+                _ => status.spares.push(spare),
+            }
+        }
+        Ok(status)
     }
     fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()> {
         self.record(format!("scrub {pool} {request:?}"));
@@ -314,4 +341,20 @@ fn one_snapshot_call_is_one_pool_and_one_snapshot_per_dataset() {
     assert!(zfs.calls().is_empty() && zfs.asked().is_empty(), "refused before anything ran");
     zfs.snapshot(&[s("tank/a@1"), s("tank/b@1")], &none).unwrap();
     assert_eq!(zfs.calls(), ["snapshot tank/a@1, tank/b@1 {}"]);
+}
+
+#[test]
+fn a_shared_spare_names_its_user_past_a_pool_that_cannot_be_read() {
+    let mut zfs = Recorder::new(false);
+    zfs.shared_spare = true;
+    let spares = zfs.spares(&pool()).unwrap();
+    assert_eq!(spares.len(), 1);
+    assert_eq!(
+        (spares[0].state, spares[0].used_by.as_ref().map(PoolName::as_str)),
+        (SpareState::InUse, Some("user"))
+    );
+    assert_eq!(spares[0].vdev.health(), Health::Online);
+    // `user` has it, so the unreadable pool is not read again.
+    let broken = zfs.calls().iter().filter(|c| c.as_str() == "status broken").count();
+    assert_eq!(broken, 1);
 }
