@@ -71,7 +71,10 @@ impl Zfs for FakeZfs {
     fn request_scrub(&self, _: &PoolName, _: ScrubRequest) -> Result<()> {
         Err(unsupported(Call::LzcScrub))
     }
-    fn wait_scrub(&self, _: &PoolName) -> Result<()> {
+    fn writability(&self, _: &PoolName) -> Result<helios64_zfs::PoolWritability> {
+        Ok(helios64_zfs::PoolWritability::default())
+    }
+    fn wait_scrub_idle(&self, _: &PoolName) -> Result<()> {
         Err(unsupported(Call::LzcWait))
     }
     fn create_snapshots(&self, _: &[SnapshotName], _: &BTreeMap<String, String>) -> Result<()> {

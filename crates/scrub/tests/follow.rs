@@ -97,7 +97,10 @@ impl Zfs for Fake {
         }
         Ok(())
     }
-    fn wait_scrub(&self, _: &PoolName) -> Result<()> {
+    fn writability(&self, _: &PoolName) -> Result<helios64_zfs_model::PoolWritability> {
+        Ok(helios64_zfs_model::PoolWritability::default())
+    }
+    fn wait_scrub_idle(&self, _: &PoolName) -> Result<()> {
         Ok(())
     }
     fn create_snapshots(&self, _: &[SnapshotName], _: &BTreeMap<String, String>) -> Result<()> {

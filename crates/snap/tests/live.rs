@@ -70,7 +70,10 @@ impl Zfs for FakeZfs {
     fn request_scrub(&self, pool: &PoolName, _: ScrubRequest) -> Result<()> {
         Err(errno(Call::LzcScrub, pool.as_str(), libc::ENOENT))
     }
-    fn wait_scrub(&self, _: &PoolName) -> Result<()> {
+    fn writability(&self, _: &PoolName) -> Result<helios64_zfs_model::PoolWritability> {
+        Ok(helios64_zfs_model::PoolWritability::default())
+    }
+    fn wait_scrub_idle(&self, _: &PoolName) -> Result<()> {
         Ok(())
     }
     fn create_snapshots(

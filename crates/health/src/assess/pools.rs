@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use helios64_zfs_model::{
-    Health as PoolState, PoolStatus, ScanFunction, ScanState, ScanStats, Vdev,
+    Health as PoolState, PoolStatus, ScanFunction, ScanState, ScanStats, SpareState, Vdev,
 };
 
 use super::{age, plural};
@@ -231,9 +231,14 @@ fn vdevs(
                         ),
                     ));
                 }
-                // A spare on the shelf is AVAIL (ONLINE state), a spare in
-                // use INUSE: neither is a fault.
-                if health != PoolState::Online && class != "spare" {
+                // A spare on the shelf is AVAIL, a spare in use INUSE:
+                // neither is a fault; an UNAVAIL spare is a failed disk.
+                let failed = if class == "spare" {
+                    SpareState::of(v.state, v.aux) == SpareState::Unavail
+                } else {
+                    health != PoolState::Online
+                };
+                if failed {
                     let why = v.aux.map(|a| format!(" ({})", a.as_str())).unwrap_or_default();
                     reasons.push(Reason::new(
                         not_online_level,

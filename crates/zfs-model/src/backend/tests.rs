@@ -4,19 +4,42 @@
 use std::sync::Mutex;
 
 use super::*;
-use crate::model::{Health, PoolSpace, ScanFunction, ScanState, ScanStats, Vdev, VdevState};
+use crate::model::{
+    Health, PoolSpace, ScanFunction, ScanState, ScanStats, SpareState, Vdev, VdevAux, VdevState,
+};
 
 /// A backend that records every primitive call and fails a hold or release
 /// on snapshots named `…@gone` with `NotFound` (on `…@denied`, with
-/// `PermissionDenied`).
+/// `PermissionDenied`). Pools are writable unless [`Recorder::with_pool`]
+/// says otherwise; which pools were asked is kept apart from the calls.
 struct Recorder {
     calls: Mutex<Vec<String>>,
     paused: bool,
+    pools: BTreeMap<String, PoolWritability>,
+    asked: Mutex<Vec<String>>,
+    /// Pools `tank`, `broken` and `user`: `tank` lists spare 77, in use by
+    /// `user` (in its tree); `broken`'s status cannot be read.
+    shared_spare: bool,
 }
 
 impl Recorder {
     fn new(paused: bool) -> Recorder {
-        Recorder { calls: Mutex::new(Vec::new()), paused }
+        Recorder {
+            calls: Mutex::new(Vec::new()),
+            paused,
+            pools: BTreeMap::new(),
+            asked: Mutex::new(Vec::new()),
+            shared_spare: false,
+        }
+    }
+
+    fn with_pool(mut self, pool: &str, readonly: bool, suspended: bool) -> Recorder {
+        self.pools.insert(pool.to_owned(), PoolWritability { readonly, suspended });
+        self
+    }
+
+    fn asked(&self) -> Vec<String> {
+        self.asked.lock().unwrap().clone()
     }
 
     fn record(&self, call: String) {
@@ -93,18 +116,44 @@ fn pool_status(pool: &PoolName, paused: bool) -> PoolStatus {
 
 impl Zfs for Recorder {
     fn pools(&self) -> Result<Vec<PoolSummary>> {
-        Ok(Vec::new())
+        let names = if self.shared_spare { &["broken", "tank", "user"][..] } else { &[] };
+        Ok(names
+            .iter()
+            .map(|n| PoolSummary {
+                name: PoolName::try_from(*n).unwrap(),
+                guid: 1,
+                health: Health::Online,
+                space: PoolSpace::default(),
+            })
+            .collect())
     }
     fn status(&self, pool: &PoolName) -> Result<PoolStatus> {
         self.record(format!("status {pool}"));
-        Ok(pool_status(pool, self.paused))
+        let mut status = pool_status(pool, self.paused);
+        if self.shared_spare {
+            let mut spare = status.root.clone();
+            (spare.guid, spare.state, spare.aux) = (77, VdevState::CantOpen, Some(VdevAux::Spared));
+            match pool.as_str() {
+                "broken" => {
+                    return Err(ZfsError::malformed("zpool status JSON", "broken", "no txg"));
+                }
+                "user" => status.root.children.push(Vdev { children: Vec::new(), ..spare }),
+                _ => status.spares.push(spare),
+            }
+        }
+        Ok(status)
     }
     fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()> {
         self.record(format!("scrub {pool} {request:?}"));
         Ok(())
     }
-    fn wait_scrub(&self, _: &PoolName) -> Result<()> {
+    fn wait_scrub_idle(&self, pool: &PoolName) -> Result<()> {
+        self.record(format!("wait {pool}"));
         Ok(())
+    }
+    fn writability(&self, pool: &PoolName) -> Result<PoolWritability> {
+        self.asked.lock().unwrap().push(pool.to_string());
+        Ok(self.pools.get(pool.as_str()).copied().unwrap_or_default())
     }
     fn create_snapshots(
         &self,
@@ -224,4 +273,88 @@ fn destroy_groups_by_dataset() {
     let groups: Vec<(String, Vec<&str>)> =
         by_dataset(&snaps).into_iter().map(|(d, s)| (d.into_string(), s)).collect();
     assert_eq!(groups, [("tank/a".to_owned(), vec!["1", "2"]), ("tank/b".to_owned(), vec!["1"])]);
+}
+
+#[test]
+fn nothing_reaches_a_primitive_on_a_read_only_or_suspended_pool() {
+    let s = |name: &str| SnapshotName::try_from(name).unwrap();
+    for (readonly, suspended, kind) in
+        [(true, false, ErrorKind::ReadOnly), (false, true, ErrorKind::Busy)]
+    {
+        let zfs = Recorder::new(true).with_pool("ro", readonly, suspended);
+        let ro = PoolName::try_from("ro").unwrap();
+        let mut errors = Vec::new();
+        for action in
+            [ScrubAction::Start, ScrubAction::Pause, ScrubAction::Resume, ScrubAction::Cancel]
+        {
+            errors.push(zfs.scrub(&ro, action).unwrap_err());
+        }
+        errors.push(zfs.wait_scrub(&ro).unwrap_err());
+        errors.push(zfs.snapshot(&[s("ro/a@1"), s("ro/b@1")], &BTreeMap::new()).unwrap_err());
+        errors.push(zfs.hold(&[hold("tank/a@1", "t"), hold("ro/a@1", "t")]).unwrap_err());
+        errors.push(zfs.release(&[hold("ro/a@1", "t")]).unwrap_err());
+        for e in &errors {
+            assert_eq!(e.kind(), kind, "{e}");
+            assert_eq!(e.target(), Some("ro"), "{e}");
+        }
+        let expected = if readonly {
+            "pool ro is imported read-only: scrub refused"
+        } else {
+            "I/O on pool ro is suspended: scrub refused"
+        };
+        assert_eq!(errors[0].to_string(), expected);
+        assert!(matches!(
+            (&errors[4], readonly),
+            (ZfsError::PoolReadOnly { operation: "wait for scrub", .. }, true)
+                | (ZfsError::PoolSuspended { operation: "wait for scrub", .. }, false)
+        ));
+        assert_eq!(zfs.calls(), Vec::<String>::new(), "no primitive and no status was called");
+        // Every pool of a multi-pool call is asked, the writable one first.
+        assert_eq!(zfs.asked(), ["ro", "ro", "ro", "ro", "ro", "ro", "tank", "ro", "ro"]);
+    }
+}
+
+#[test]
+fn writable_pools_pass_the_check_to_the_primitives() {
+    let zfs = Recorder::new(false);
+    let p = pool();
+    zfs.scrub(&p, ScrubAction::Start).unwrap();
+    zfs.wait_scrub(&p).unwrap();
+    zfs.hold(&[hold("tank/a@1", "t")]).unwrap();
+    assert_eq!(zfs.calls(), ["scrub tank StartOrResume", "wait tank", "hold t tank/a@1"]);
+    assert_eq!(zfs.asked(), ["tank", "tank", "tank"]);
+}
+
+#[test]
+fn one_snapshot_call_is_one_pool_and_one_snapshot_per_dataset() {
+    let s = |name: &str| SnapshotName::try_from(name).unwrap();
+    let zfs = Recorder::new(false);
+    let none = BTreeMap::new();
+    let e = zfs.snapshot(&[s("tank/a@1"), s("tank/b@1"), s("tank/a@2")], &none).unwrap_err();
+    assert_eq!((e.kind(), e.target()), (ErrorKind::InvalidInput, Some("tank/a@2")), "{e}");
+    let e = zfs.snapshot(&[s("tank/a@1"), s("other/a@1")], &none).unwrap_err();
+    assert_eq!((e.kind(), e.target()), (ErrorKind::InvalidInput, Some("other/a@1")), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "invalid snapshot list for other/a@1: not in pool tank: one call is one pool"
+    );
+    assert!(zfs.calls().is_empty() && zfs.asked().is_empty(), "refused before anything ran");
+    zfs.snapshot(&[s("tank/a@1"), s("tank/b@1")], &none).unwrap();
+    assert_eq!(zfs.calls(), ["snapshot tank/a@1, tank/b@1 {}"]);
+}
+
+#[test]
+fn a_shared_spare_names_its_user_past_a_pool_that_cannot_be_read() {
+    let mut zfs = Recorder::new(false);
+    zfs.shared_spare = true;
+    let spares = zfs.spares(&pool()).unwrap();
+    assert_eq!(spares.len(), 1);
+    assert_eq!(
+        (spares[0].state, spares[0].used_by.as_ref().map(PoolName::as_str)),
+        (SpareState::InUse, Some("user"))
+    );
+    assert_eq!(spares[0].vdev.health(), Health::Online);
+    // `user` has it, so the unreadable pool is not read again.
+    let broken = zfs.calls().iter().filter(|c| c.as_str() == "status broken").count();
+    assert_eq!(broken, 1);
 }

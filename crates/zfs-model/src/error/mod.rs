@@ -231,6 +231,32 @@ pub enum ZfsError {
         pool: String,
     },
 
+    /// The pool is imported read-only and the call would change it: refused
+    /// before any ioctl, because some of them never return on such a pool
+    /// (OpenZFS #17527: `ZFS_IOC_POOL_SCRUB` blocks in the kernel for ever
+    /// on 2.2–2.3.2). Its kind is [`ErrorKind::ReadOnly`], what the kernel's
+    /// own refusal (`EROFS`) classifies as.
+    #[error("pool {pool} is imported read-only: {operation} refused")]
+    PoolReadOnly {
+        /// The pool.
+        pool: String,
+        /// What was refused ("scrub", "snapshot", "hold", …).
+        operation: &'static str,
+    },
+
+    /// I/O on the pool is suspended (health SUSPENDED) and the call would
+    /// change it or wait for it: refused before any ioctl, because a sync
+    /// task on a suspended pool waits until `zpool clear`. Its kind is
+    /// [`ErrorKind::Busy`], what the kernel's own refusal (`EAGAIN`)
+    /// classifies as.
+    #[error("I/O on pool {pool} is suspended: {operation} refused")]
+    PoolSuspended {
+        /// The pool.
+        pool: String,
+        /// What was refused.
+        operation: &'static str,
+    },
+
     /// The ZFS kernel module is not loaded: `/dev/zfs` is missing. This crate
     /// never loads modules itself.
     #[error("the ZFS kernel module is not loaded ({} does not exist)", path.display())]
@@ -368,6 +394,11 @@ impl ZfsError {
     /// Classifies the error.
     pub fn kind(&self) -> ErrorKind {
         match self {
+            // lzc_destroy_snaps's EEXIST is "has dependent clones": the
+            // snapshot is in use, as the trait's contract says.
+            ZfsError::Errno { call: Call::LzcDestroySnaps, errno: Errno(libc::EEXIST), .. } => {
+                ErrorKind::Busy
+            }
             ZfsError::Errno { errno, .. } | ZfsError::ChannelProgram { errno, .. } => {
                 ErrorKind::from_errno(*errno)
             }
@@ -388,6 +419,8 @@ impl ZfsError {
                 ErrorKind::InvalidInput
             }
             ZfsError::ScrubNotPaused { .. } => ErrorKind::InvalidState,
+            ZfsError::PoolReadOnly { .. } => ErrorKind::ReadOnly,
+            ZfsError::PoolSuspended { .. } => ErrorKind::Busy,
             ZfsError::ModuleNotLoaded { .. } => ErrorKind::ModuleNotLoaded,
             ZfsError::VersionMismatch { .. } => ErrorKind::VersionMismatch,
             ZfsError::UnsupportedByBuild { .. } => ErrorKind::UnsupportedByBuild,
@@ -421,7 +454,10 @@ impl ZfsError {
             | ZfsError::Malformed { target, .. }
             | ZfsError::InvalidArgument { target, .. } => Some(target),
             ZfsError::InvalidName { name, .. } => Some(name),
-            ZfsError::ScrubNotPaused { pool } | ZfsError::ChannelProgram { pool, .. } => Some(pool),
+            ZfsError::ScrubNotPaused { pool }
+            | ZfsError::ChannelProgram { pool, .. }
+            | ZfsError::PoolReadOnly { pool, .. }
+            | ZfsError::PoolSuspended { pool, .. } => Some(pool),
             _ => None,
         }
     }
@@ -453,6 +489,7 @@ fn kind_from_stderr(stderr: &str) -> ErrorKind {
         || has("pool is busy")
         || has("currently scrubbing")
         || has("it's being held")
+        || has("has dependent clones")
     {
         ErrorKind::Busy
     } else if has("no such pool")
@@ -520,6 +557,22 @@ mod tests {
             e.to_string(),
             "`zpool status -jp --json-int -- tank` did not finish within 60s on tank and was killed"
         );
+    }
+
+    #[test]
+    fn a_snapshot_with_clones_is_busy_from_both_backends() {
+        let native = ZfsError::from_errno(Call::LzcDestroySnaps, "tank/fs@s", libc::EEXIST);
+        assert_eq!(native.kind(), ErrorKind::Busy);
+        // EEXIST from anything else still means "exists".
+        let snap = ZfsError::from_errno(Call::LzcSnapshot, "tank/fs@s", libc::EEXIST);
+        assert_eq!(snap.kind(), ErrorKind::Exists);
+        let cli = ZfsError::Command {
+            command: "zfs destroy -- tank/fs@s".into(),
+            target: "tank/fs@s".into(),
+            status: Some(1),
+            stderr: "cannot destroy 'tank/fs@s': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\ntank/clone".into(),
+        };
+        assert_eq!(cli.kind(), ErrorKind::Busy);
     }
 
     #[test]

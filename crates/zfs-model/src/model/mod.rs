@@ -12,7 +12,7 @@ use crate::names::{DatasetName, HoldTag, PoolName, SnapshotName};
 
 mod states;
 
-pub use states::{Health, PoolState, ScanFunction, ScanState, VdevAux, VdevState};
+pub use states::{Health, PoolState, ScanFunction, ScanState, SpareState, VdevAux, VdevState};
 
 /// How much room a pool has (the `size`, `allocated`, `free`, `capacity`
 /// and `fragmentation` pool properties).
@@ -72,10 +72,26 @@ pub struct VdevSpace {
     pub total: u64,
 }
 
+/// How vdev names are spelled: `zpool status`'s `-g`, `-L` and `-P`, chosen
+/// by the caller and never by the environment (libzfs's `zpool_vdev_name`
+/// ORs `ZPOOL_VDEV_NAME_GUID`, `_FOLLOW_LINKS` and `_PATH` into whatever
+/// flags it is given, so the native backend spells names itself, by the same
+/// rules). The default is `zpool status`'s own: short names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct VdevNaming {
+    /// `-g`: every vdev but the root by its GUID.
+    pub guid: bool,
+    /// `-L`: device paths with symbolic links resolved.
+    pub follow_links: bool,
+    /// `-P`: full device paths, partition included.
+    pub full_path: bool,
+}
+
 /// A node of the vdev tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vdev {
-    /// The name `zpool status` shows ("mirror-0", "sda", a file path).
+    /// The name `zpool status` shows ("mirror-0", "sda", a file path), as
+    /// the backend's [`VdevNaming`] spells it.
     pub name: String,
     /// The vdev type ("root", "mirror", "raidz", "draid", "disk", "file",
     /// "spare", "replacing", …).
@@ -121,6 +137,18 @@ impl Vdev {
     pub fn leaves(&self) -> Vec<&Vdev> {
         self.walk().into_iter().filter(|v| v.children.is_empty()).collect()
     }
+}
+
+/// A hot spare of a pool and who uses it ([`Zfs::spares`](crate::Zfs::spares)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spare {
+    /// The spare as the pool's spares list shows it.
+    pub vdev: Vdev,
+    /// AVAIL, INUSE or UNAVAIL, as `zpool status` prints it.
+    pub state: SpareState,
+    /// For a spare in use: the pool whose vdev tree has it (this pool, or
+    /// another one sharing the spare); `None` when no imported pool does.
+    pub used_by: Option<PoolName>,
 }
 
 /// The last or current scrub/resilver (`pool_scan_stat_t`). Times are Unix
@@ -220,6 +248,18 @@ impl PoolStatus {
         }
         out
     }
+}
+
+/// Whether a pool can take a change at all: what every mutating call of
+/// [`Zfs`](crate::Zfs) checks before it reaches the kernel
+/// ([`Zfs::ensure_writable`](crate::Zfs::ensure_writable)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolWritability {
+    /// Imported with `readonly=on` (the `readonly` pool property).
+    pub readonly: bool,
+    /// I/O is suspended after failures (health SUSPENDED): every sync
+    /// task waits for `zpool clear`.
+    pub suspended: bool,
 }
 
 /// A scrub request.

@@ -68,6 +68,11 @@ impl Health {
             VdevState::Removed => Health::Removed,
             VdevState::CantOpen => match aux {
                 Some(VdevAux::CorruptData | VdevAux::BadLog) => Health::Faulted,
+                // A hot spare in use (its entry in the spares list; the
+                // device itself is ONLINE in the vdev tree, under
+                // `spare-N`). zpool_state_to_name says UNAVAIL, `zpool
+                // status` INUSE: it is not a failed device.
+                Some(VdevAux::Spared) => Health::Online,
                 Some(VdevAux::SplitPool) => Health::Split,
                 _ => Health::Unavail,
             },
@@ -147,6 +152,26 @@ impl VdevState {
     /// Parses the name `zpool status -j` prints.
     pub fn from_name(name: &str) -> Option<VdevState> {
         VDEV_STATE_NAMES.iter().position(|n| *n == name).map(|i| VdevState::from_raw(i as u64))
+    }
+
+    /// The name `zpool status -j` prints as a vdev's `state` ("CANT_OPEN");
+    /// "UNKNOWN" for a value newer than this crate.
+    pub fn as_str(self) -> &'static str {
+        usize::try_from(self.to_raw())
+            .ok()
+            .and_then(|i| VDEV_STATE_NAMES.get(i))
+            .filter(|_| !matches!(self, VdevState::Other(_)))
+            .map_or("UNKNOWN", |n| n)
+    }
+}
+
+/// The word `zpool status` prints in its STATE column for this state with
+/// no aux (`zpool_state_to_name(state, VDEV_AUX_NONE)`: "UNAVAIL" for
+/// `CantOpen`, "OFFLINE" for `Closed`). A vdev's own word depends on its aux
+/// too: that is [`Vdev::health`](crate::Vdev::health).
+impl fmt::Display for VdevState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Health::of_vdev(*self, None).as_str())
     }
 }
 
@@ -246,6 +271,46 @@ impl VdevAux {
     }
 }
 
+/// A hot spare's state as `zpool status` prints it in its spares section
+/// (`print_status_config` with `isspare`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpareState {
+    /// On the shelf, healthy.
+    Avail,
+    /// Replacing a device of this or another pool (aux `SPARED`).
+    InUse,
+    /// Neither: the spare device itself cannot be used.
+    Unavail,
+}
+
+impl SpareState {
+    /// zpool's rule: aux `SPARED` is INUSE, else ONLINE is AVAIL, else
+    /// UNAVAIL. Both backends report an in-use spare's entry as
+    /// (`CantOpen`, `Spared`), the kernel's values.
+    pub fn of(state: VdevState, aux: Option<VdevAux>) -> SpareState {
+        match (state, aux) {
+            (_, Some(VdevAux::Spared)) => SpareState::InUse,
+            (VdevState::Online, _) => SpareState::Avail,
+            _ => SpareState::Unavail,
+        }
+    }
+
+    /// "AVAIL", "INUSE" or "UNAVAIL".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpareState::Avail => "AVAIL",
+            SpareState::InUse => "INUSE",
+            SpareState::Unavail => "UNAVAIL",
+        }
+    }
+}
+
+impl fmt::Display for SpareState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A pool's import state (`pool_state_t`). Only the native backend can see
 /// it; `zpool status -j` reports health only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -316,6 +381,32 @@ impl ScanFunction {
     pub fn from_name(name: &str) -> Option<ScanFunction> {
         SCAN_FUNC_NAMES.iter().position(|n| *n == name).map(|i| ScanFunction::from_raw(i as u64))
     }
+
+    /// The name `zpool status -j` prints as `function` ("ERRORSCRUB");
+    /// "UNKNOWN" for a value newer than this crate.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanFunction::None => SCAN_FUNC_NAMES[0],
+            ScanFunction::Scrub => SCAN_FUNC_NAMES[1],
+            ScanFunction::Resilver => SCAN_FUNC_NAMES[2],
+            ScanFunction::ErrorScrub => SCAN_FUNC_NAMES[3],
+            ScanFunction::Other(_) => "UNKNOWN",
+        }
+    }
+}
+
+/// The word `zpool status` uses for the scan in its `scan:` line ("scrub",
+/// "resilver", "error scrub"; "none" for none, "unknown" when newer).
+impl fmt::Display for ScanFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ScanFunction::None => "none",
+            ScanFunction::Scrub => "scrub",
+            ScanFunction::Resilver => "resilver",
+            ScanFunction::ErrorScrub => "error scrub",
+            ScanFunction::Other(_) => "unknown",
+        })
+    }
 }
 
 /// Where a scan is (`dsl_scan_state_t`).
@@ -355,6 +446,35 @@ impl ScanState {
     pub fn from_name(name: &str) -> Option<ScanState> {
         SCAN_STATE_NAMES.iter().position(|n| *n == name).map(|i| ScanState::from_raw(i as u64))
     }
+
+    /// The name `zpool status -j` prints as `state` ("SCANNING");
+    /// "UNKNOWN" for a value newer than this crate.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanState::None => SCAN_STATE_NAMES[0],
+            ScanState::Scanning => SCAN_STATE_NAMES[1],
+            ScanState::Finished => SCAN_STATE_NAMES[2],
+            ScanState::Canceled => SCAN_STATE_NAMES[3],
+            ScanState::ErrorScrubbing => SCAN_STATE_NAMES[4],
+            ScanState::Other(_) => "UNKNOWN",
+        }
+    }
+}
+
+/// The words of `zpool status`'s `scan:` line after the function: "in
+/// progress" (also for a paused scrub: [`ScanStats::is_paused`](crate::ScanStats::is_paused)
+/// says "paused"), "finished", "canceled", "in progress" for an error
+/// scrub; "none" for none, "unknown" when newer.
+impl fmt::Display for ScanState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ScanState::None => "none",
+            ScanState::Scanning | ScanState::ErrorScrubbing => "in progress",
+            ScanState::Finished => "finished",
+            ScanState::Canceled => "canceled",
+            ScanState::Other(_) => "unknown",
+        })
+    }
 }
 
 #[cfg(test)]
@@ -370,6 +490,12 @@ mod tests {
         assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::BadLog)), Health::Faulted);
         assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::SplitPool)), Health::Split);
         assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::OpenFailed)), Health::Unavail);
+        // An in-use spare's entry is not a failed device.
+        assert_eq!(Health::of_vdev(CantOpen, Some(VdevAux::Spared)), Health::Online);
+        assert_eq!(SpareState::of(CantOpen, Some(VdevAux::Spared)), SpareState::InUse);
+        assert_eq!(SpareState::of(Online, None), SpareState::Avail);
+        assert_eq!(SpareState::of(CantOpen, Some(VdevAux::OpenFailed)), SpareState::Unavail);
+        assert_eq!(SpareState::of(Removed, None).to_string(), "UNAVAIL");
         assert_eq!(Health::of_vdev(Closed, None), Health::Offline);
         assert_eq!(Health::of_vdev(Other(99), None), Health::Unknown);
     }
@@ -393,6 +519,44 @@ mod tests {
         assert_eq!(ScanState::from_name("CANCELED"), Some(ScanState::Canceled));
         assert_eq!(Health::from_name("SUSPENDED"), Some(Health::Suspended));
         assert_eq!(Health::from_name("HEALTHY"), None);
+    }
+
+    #[test]
+    fn display_names_are_zpools_words_and_as_str_its_json_names() {
+        let states: Vec<(&str, String)> =
+            (0..9).map(VdevState::from_raw).map(|s| (s.as_str(), s.to_string())).collect();
+        assert_eq!(
+            states,
+            [
+                ("UNKNOWN", "UNKNOWN".to_owned()),
+                ("CLOSED", "OFFLINE".to_owned()),
+                ("OFFLINE", "OFFLINE".to_owned()),
+                ("REMOVED", "REMOVED".to_owned()),
+                ("CANT_OPEN", "UNAVAIL".to_owned()),
+                ("FAULTED", "FAULTED".to_owned()),
+                ("DEGRADED", "DEGRADED".to_owned()),
+                ("ONLINE", "ONLINE".to_owned()),
+                ("UNKNOWN", "UNKNOWN".to_owned()),
+            ]
+        );
+        for name in VDEV_STATE_NAMES {
+            assert_eq!(VdevState::from_name(name).map(VdevState::as_str), Some(name));
+        }
+        let funcs: Vec<String> = (0..5).map(|v| ScanFunction::from_raw(v).to_string()).collect();
+        assert_eq!(funcs, ["none", "scrub", "resilver", "error scrub", "unknown"]);
+        let scans: Vec<String> = (0..6).map(|v| ScanState::from_raw(v).to_string()).collect();
+        assert_eq!(
+            scans,
+            ["none", "in progress", "finished", "canceled", "in progress", "unknown"]
+        );
+        for name in SCAN_FUNC_NAMES {
+            assert_eq!(ScanFunction::from_name(name).map(ScanFunction::as_str), Some(name));
+        }
+        for name in SCAN_STATE_NAMES {
+            assert_eq!(ScanState::from_name(name).map(ScanState::as_str), Some(name));
+        }
+        assert_eq!(ScanFunction::Other(9).as_str(), "UNKNOWN");
+        assert_eq!(ScanState::Other(9).as_str(), "UNKNOWN");
     }
 
     #[test]

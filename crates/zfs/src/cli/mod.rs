@@ -25,6 +25,7 @@ use std::time::Duration;
 use helios64_exec::Command;
 
 use crate::error::{Result, ZfsError};
+use crate::model::VdevNaming;
 
 /// How long a `zpool`/`zfs` command may run before it is killed (every
 /// command but `zpool wait`): a query answers in well under a second, a
@@ -61,6 +62,9 @@ pub mod args {
     /// [`parse_pool_space`](super::parse::parse_pool_space).
     pub const POOL_SPACE: &[&str] =
         &["get", "-jp", "--json-int", "--", "size,allocated,free,capacity,fragmentation"];
+    /// `zpool` arguments for whether a pool can change, before the pool;
+    /// read by [`parse_writability`](super::parse::parse_writability).
+    pub const POOL_WRITABILITY: &[&str] = &["get", "-jp", "--json-int", "--", "readonly,health"];
     /// `zfs` arguments listing a dataset's snapshots, before the dataset; read
     /// by [`parse_snapshots`](super::parse::parse_snapshots). Without
     /// `--json-int`: zfs 2.3.2 converts values with `strtoll` for it, so a
@@ -98,6 +102,7 @@ pub struct Cli {
     timeout: Duration,
     wait_timeout: Option<Duration>,
     output_limit: usize,
+    naming: VdevNaming,
 }
 
 impl Default for Cli {
@@ -123,7 +128,33 @@ impl Cli {
             timeout: DEFAULT_TIMEOUT,
             wait_timeout: None,
             output_limit: DEFAULT_OUTPUT_LIMIT,
+            naming: VdevNaming::default(),
         }
+    }
+
+    /// Spells vdev names in [`crate::Zfs::status`] this way (`zpool status
+    /// -g`, `-L`, `-P`; default: none of them). The environment is cleared
+    /// for every command, so `ZPOOL_VDEV_NAME_*` never reach `zpool`.
+    pub fn with_vdev_naming(mut self, naming: VdevNaming) -> Cli {
+        self.naming = naming;
+        self
+    }
+
+    /// [`args::POOL_STATUS`] with the naming flags before the `--`.
+    fn status_args(&self) -> Vec<&'static str> {
+        let (dashes, head) = args::POOL_STATUS.split_last().unwrap_or((&"--", &[]));
+        let mut out = head.to_vec();
+        for (on, flag) in [
+            (self.naming.guid, "-g"),
+            (self.naming.follow_links, "-L"),
+            (self.naming.full_path, "-P"),
+        ] {
+            if on {
+                out.push(flag);
+            }
+        }
+        out.push(dashes);
+        out
     }
 
     /// Uses another `PATH` for the commands and for what they run.

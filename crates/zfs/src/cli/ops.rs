@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::{Cli, args, parse};
 use crate::error::{Result, ZfsError};
-use crate::model::{Dataset, Holds, PoolStatus, PoolSummary, Properties, ScrubRequest, Snapshot};
+use crate::model::{
+    Dataset, Holds, PoolStatus, PoolSummary, PoolWritability, Properties, ScrubRequest, Snapshot,
+};
 use crate::names::describe;
 use crate::{DatasetName, DatasetOrSnapshot, HoldTag, PoolName, SnapshotName, Zfs, by_dataset};
 
@@ -17,7 +19,7 @@ impl Zfs for Cli {
 
     fn status(&self, pool: &PoolName) -> Result<PoolStatus> {
         let pool = pool.as_str();
-        let out = self.zpool(&[args::POOL_STATUS, &[pool]].concat(), pool)?;
+        let out = self.zpool(&[self.status_args().as_slice(), &[pool]].concat(), pool)?;
         let mut status = parse::parse_status(&out, pool)?;
         let space = self.zpool(&[args::POOL_SPACE, &[pool]].concat(), pool)?;
         status.space = parse::parse_pool_space(&space, pool)?;
@@ -35,7 +37,13 @@ impl Zfs for Cli {
         self.zpool(args, pool).map(|_| ())
     }
 
-    fn wait_scrub(&self, pool: &PoolName) -> Result<()> {
+    fn writability(&self, pool: &PoolName) -> Result<PoolWritability> {
+        let pool = pool.as_str();
+        let out = self.zpool(&[args::POOL_WRITABILITY, &[pool]].concat(), pool)?;
+        parse::parse_writability(&out, pool)
+    }
+
+    fn wait_scrub_idle(&self, pool: &PoolName) -> Result<()> {
         let pool = pool.as_str();
         let mut command = self.command(true, &["wait", "-t", "scrub", "--", pool], pool);
         command = match self.wait_timeout {
@@ -76,6 +84,11 @@ impl Zfs for Cli {
                 // exists; the trait (like lzc) ignores missing snapshots.
                 Err(ZfsError::Command { stderr, .. })
                     if stderr.contains("could not find any snapshots to destroy") => {}
+                // Nor does a missing dataset stop it (lzc ignores its
+                // snapshots too); a missing pool is NotFound, as in lzc.
+                Err(e) if e.kind() == crate::ErrorKind::NotFound => {
+                    self.writability(&dataset.pool())?;
+                }
                 other => {
                     other?;
                 }

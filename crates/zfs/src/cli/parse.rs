@@ -14,11 +14,15 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 
 use crate::error::{Result, ZfsError};
 use crate::model::{
-    Dataset, DatasetKind, Health, Holds, PoolSpace, PoolStatus, PoolSummary, Properties, Property,
+    Dataset, DatasetKind, Health, Holds, PoolSpace, PoolStatus, Properties, Property,
     PropertySource, ScanFunction, ScanState, ScanStats, Snapshot, Vdev, VdevAux, VdevErrors,
     VdevSpace, VdevState,
 };
 use crate::names::reported;
+
+mod pool_props;
+
+pub use pool_props::{parse_pool_list, parse_pool_space, parse_writability};
 
 /// A JSON object read as an ordered list of entries.
 #[derive(Debug)]
@@ -227,10 +231,11 @@ fn vdev(v: &VdevJson, section: Section, pool: &str) -> Result<Vdev> {
     let state_name =
         v.state.as_deref().ok_or_else(|| ZfsError::malformed(STATUS, t, "no state"))?;
     // Spares are printed as AVAIL (healthy, unused) or INUSE (aux SPARED)
-    // instead of their raw state.
+    // instead of their raw state; an in-use spare's raw state is CANT_OPEN
+    // (what the kernel and so the native backend report).
     let (state, spare_aux) = match (section, state_name) {
         (Section::Spares, "AVAIL") => (VdevState::Online, None),
-        (Section::Spares, "INUSE") => (VdevState::Online, Some(VdevAux::Spared)),
+        (Section::Spares, "INUSE") => (VdevState::CantOpen, Some(VdevAux::Spared)),
         (_, name) => (
             VdevState::from_name(name)
                 .ok_or_else(|| ZfsError::malformed(STATUS, t, format!("unknown state {name:?}")))?,
@@ -242,6 +247,13 @@ fn vdev(v: &VdevJson, section: Section, pool: &str) -> Result<Vdev> {
         (None, None) => None,
         (Some(name), None) => VdevAux::from_name(name)
             .ok_or_else(|| ZfsError::malformed(STATUS, t, format!("unknown aux {name:?}")))?,
+    };
+    // `zpool status -j` prints no aux for a device that is not present (it
+    // prints "was PATH" instead); the kernel's, and so the native backend's,
+    // is OPEN_FAILED: the one meaning both backends give a missing device.
+    let aux = match (aux, v.not_present.is_some(), state) {
+        (None, true, VdevState::CantOpen) => Some(VdevAux::OpenFailed),
+        (aux, ..) => aux,
     };
     let errors = if section == Section::Spares {
         None
@@ -349,21 +361,7 @@ pub fn parse_status(text: &str, pool: &str) -> Result<PoolStatus> {
 }
 
 // ------------------------------------------------------- pool properties
-
-#[derive(Debug, Deserialize)]
-struct PoolPropsDoc {
-    output_version: OutputVersion,
-    #[serde(default)]
-    pools: Ordered<PoolPropsJson>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PoolPropsJson {
-    name: String,
-    #[serde(default)]
-    pool_guid: Option<Num>,
-    properties: Ordered<PropJson>,
-}
+// (the pool documents themselves are in `pool_props`)
 
 #[derive(Debug, Deserialize)]
 struct PropJson {
@@ -392,62 +390,6 @@ fn prop<'a>(
         .find(|(k, _)| k == name)
         .map(|(_, p)| &p.value)
         .ok_or_else(|| ZfsError::malformed(what, target, format!("no property {name}")))
-}
-
-fn space_of(props: &Ordered<PropJson>, what: &'static str, pool: &str) -> Result<PoolSpace> {
-    let n = |name: &str| prop(props, name, what, pool)?.get(name, pool);
-    Ok(PoolSpace {
-        size: n("size")?,
-        allocated: n("allocated")?,
-        free: n("free")?,
-        capacity_percent: n("capacity")?,
-        fragmentation_percent: prop(props, "fragmentation", what, pool)?
-            .get_opt("fragmentation", pool)?,
-    })
-}
-
-/// Parses `zpool get -jp --json-int size,allocated,free,capacity,fragmentation POOL`.
-pub fn parse_pool_space(text: &str, pool: &str) -> Result<PoolSpace> {
-    const WHAT: &str = "zpool get JSON";
-    let doc: PoolPropsDoc = json(text, WHAT, pool)?;
-    check_schema(&doc.output_version, "zpool get", WHAT, pool)?;
-    let p = doc
-        .pools
-        .0
-        .iter()
-        .find(|(k, _)| k == pool)
-        .map(|(_, p)| p)
-        .ok_or_else(|| ZfsError::malformed(WHAT, pool, "pool not in output"))?;
-    space_of(&p.properties, WHAT, pool)
-}
-
-/// Parses `zpool list -jp --json-int -o guid,health,size,allocated,free,capacity,fragmentation`.
-pub fn parse_pool_list(text: &str) -> Result<Vec<PoolSummary>> {
-    const WHAT: &str = "zpool list JSON";
-    let doc: PoolPropsDoc = json(text, WHAT, "all pools")?;
-    check_schema(&doc.output_version, "zpool list", WHAT, "all pools")?;
-    let mut out = Vec::new();
-    for (_, p) in &doc.pools.0 {
-        let name = p.name.as_str();
-        let health_text = match prop(&p.properties, "health", WHAT, name)? {
-            Num::Text(s) => s.clone(),
-            Num::Int(n) => n.to_string(),
-        };
-        let guid = match &p.pool_guid {
-            Some(g) => g.get("pool_guid", name)?,
-            None => prop(&p.properties, "guid", WHAT, name)?.get("guid", name)?,
-        };
-        out.push(PoolSummary {
-            name: reported(WHAT, name, p.name.clone())?,
-            guid,
-            health: Health::from_name(&health_text).ok_or_else(|| {
-                ZfsError::malformed(WHAT, name, format!("unknown health {health_text:?}"))
-            })?,
-            space: space_of(&p.properties, WHAT, name)?,
-        });
-    }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
 }
 
 // --------------------------------------------------------------- datasets

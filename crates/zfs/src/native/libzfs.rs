@@ -271,20 +271,6 @@ impl Pool<'_> {
         // SAFETY: null or a static NUL-terminated message id.
         (status, unsafe { ffi::string(msgid) })
     }
-
-    /// The display name of a vdev, as `zpool status` prints it
-    /// (`zpool_vdev_name(..., VDEV_NAME_TYPE_ID)`).
-    pub(crate) fn vdev_name(&self, vdev: &NvListRef) -> String {
-        let flags = c_int::try_from(sys::VDEV_NAME_TYPE_ID).unwrap_or(0);
-        // SAFETY: valid handles; the vdev list belongs to this pool's config;
-        // the result is malloc'd and freed below.
-        let p = unsafe { sys::zpool_vdev_name(self.hdl, self.raw(), vdev.as_ptr(), flags) };
-        // SAFETY: null or the NUL-terminated string just allocated.
-        let name = unsafe { ffi::string(p) }.unwrap_or_default();
-        // SAFETY: allocated by libzfs with malloc; freed once.
-        unsafe { libc::free(p.cast()) };
-        name
-    }
 }
 
 /// An open dataset handle (`zfs_handle_t`), closed on drop.

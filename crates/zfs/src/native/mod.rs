@@ -10,13 +10,17 @@ mod model_checks;
 mod program;
 mod stats;
 mod status;
+mod vdev_names;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Result, ZfsError};
 use crate::lzc::{Lzc, RawHold, ScanFunc, ScrubCommand, WaitActivity};
-use crate::model::{Dataset, Holds, PoolStatus, PoolSummary, Properties, ScrubRequest, Snapshot};
+use crate::model::{
+    Dataset, Holds, PoolStatus, PoolSummary, PoolWritability, Properties, ScrubRequest, Snapshot,
+    VdevNaming,
+};
 use crate::names::describe;
 use crate::nvlist::NvList;
 use crate::version::{self, KernelPolicy, Versions};
@@ -33,6 +37,7 @@ pub struct Native {
     lzc: Lzc,
     lib: Mutex<Libzfs>,
     versions: Versions,
+    naming: VdevNaming,
 }
 
 impl std::fmt::Debug for Native {
@@ -56,7 +61,15 @@ impl Native {
         versions.check(policy)?;
         let lzc = Lzc::init()?;
         let lib = Libzfs::init()?;
-        Ok(Native { lzc, lib: Mutex::new(lib), versions })
+        Ok(Native { lzc, lib: Mutex::new(lib), versions, naming: VdevNaming::default() })
+    }
+
+    /// Spells vdev names in [`Zfs::status`] this way (default: short, as
+    /// `zpool status`). The `ZPOOL_VDEV_NAME_*` environment variables have
+    /// no effect either way.
+    pub fn with_vdev_naming(mut self, naming: VdevNaming) -> Native {
+        self.naming = naming;
+        self
     }
 
     /// The libzfs_core layer, for calls with lzc's exact semantics.
@@ -169,7 +182,7 @@ impl Zfs for Native {
     fn status(&self, pool: &PoolName) -> Result<PoolStatus> {
         let mut lib = self.lib();
         let handle = lib.open_pool(pool.as_str())?;
-        status::pool_status(&handle)
+        status::pool_status(&handle, self.naming)
     }
 
     fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()> {
@@ -182,8 +195,14 @@ impl Zfs for Native {
         self.scan(pool.as_str(), func, cmd)
     }
 
-    fn wait_scrub(&self, pool: &PoolName) -> Result<()> {
+    fn wait_scrub_idle(&self, pool: &PoolName) -> Result<()> {
         self.lzc.wait(pool.as_str(), WaitActivity::Scrub).map(|_| ())
+    }
+
+    fn writability(&self, pool: &PoolName) -> Result<PoolWritability> {
+        let mut lib = self.lib();
+        let handle = lib.open_pool(pool.as_str())?;
+        Ok(status::writability(&handle))
     }
 
     fn create_snapshots(

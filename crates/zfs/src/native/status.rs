@@ -7,9 +7,11 @@ use libzfs_sys as sys;
 use zfs_core_sys as zc;
 
 use super::libzfs::Pool;
-use super::stats;
+use super::{stats, vdev_names};
 use crate::error::{Result, ZfsError};
-use crate::model::{Health, PoolSpace, PoolState, PoolStatus, PoolSummary, Vdev};
+use crate::model::{
+    Health, PoolSpace, PoolState, PoolStatus, PoolSummary, PoolWritability, Vdev, VdevNaming,
+};
 use crate::names;
 use crate::nvlist::NvListRef;
 
@@ -50,18 +52,27 @@ fn health(pool: &Pool<'_>, root: Health) -> Health {
     root
 }
 
+/// The `readonly` property and whether I/O is suspended, by
+/// `zpool_get_state_str`'s rule (the pool's own health is not needed).
+pub(crate) fn writability(pool: &Pool<'_>) -> PoolWritability {
+    PoolWritability {
+        readonly: pool.prop_u64(zc::ZPOOL_PROP_READONLY) != 0,
+        suspended: health(pool, Health::Online) == Health::Suspended,
+    }
+}
+
 /// One vdev and, recursively, its children. `spare` marks entries of the
 /// spares list (`zpool status` treats them differently; the values here are
 /// the raw ones either way).
-fn vdev(pool: &Pool<'_>, nv: &NvListRef, pool_name: &str) -> Result<Vdev> {
+fn vdev(nv: &NvListRef, pool_name: &str, naming: VdevNaming) -> Result<Vdev> {
     let vdev_type = nv.str("type")?.ok_or_else(|| missing("vdev type", pool_name))?.to_owned();
-    let name = pool.vdev_name(nv);
+    let name = vdev_names::vdev_name(nv, pool_name, naming)?;
     let values = nv.u64_array("vdev_stats")?.ok_or_else(|| missing("vdev_stats", &name))?;
     let st = stats::vdev_stats(values, &format!("{pool_name} vdev {name}"))?;
     let mut children = Vec::new();
     for child in nv.nvlist_array("children")?.unwrap_or_default() {
         if in_main_tree(child)? {
-            children.push(vdev(pool, child, pool_name)?);
+            children.push(vdev(child, pool_name, naming)?);
         }
     }
     Ok(Vdev {
@@ -91,11 +102,11 @@ fn in_main_tree(child: &NvListRef) -> Result<bool> {
 }
 
 /// The full status of an open pool.
-pub(crate) fn pool_status(pool: &Pool<'_>) -> Result<PoolStatus> {
+pub(crate) fn pool_status(pool: &Pool<'_>, naming: VdevNaming) -> Result<PoolStatus> {
     let name = pool.name();
     let config = pool.config()?;
     let tree = config.nvlist("vdev_tree")?.ok_or_else(|| missing("vdev_tree", &name))?;
-    let root = vdev(pool, tree, &name)?;
+    let root = vdev(tree, &name, naming)?;
 
     let mut logs = Vec::new();
     let mut special = Vec::new();
@@ -113,13 +124,13 @@ pub(crate) fn pool_status(pool: &Pool<'_>) -> Result<PoolStatus> {
                 _ => continue,
             }
         };
-        class.push(vdev(pool, child, &name)?);
+        class.push(vdev(child, &name, naming)?);
     }
     let list = |key: &str| -> Result<Vec<Vdev>> {
         tree.nvlist_array(key)?
             .unwrap_or_default()
             .into_iter()
-            .map(|v| vdev(pool, v, &name))
+            .map(|v| vdev(v, &name, naming))
             .collect()
     };
     let l2cache = list("l2cache")?;

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::error::ErrorKind;
+use crate::model::PoolWritability;
 
 const HEADER: &str =
     r#""output_version": {"command": "zpool status", "vers_major": 0, "vers_minor": 1}"#;
@@ -74,7 +75,8 @@ fn spares_are_avail_or_inuse_without_counters() {
     let s = parse_status(&pool_with(&leaf("/f/a", ""), spares), "tank").unwrap();
     assert_eq!(s.spares.len(), 2);
     assert_eq!((s.spares[0].state, s.spares[0].aux), (VdevState::Online, None));
-    assert_eq!((s.spares[1].state, s.spares[1].aux), (VdevState::Online, Some(VdevAux::Spared)));
+    assert_eq!((s.spares[1].state, s.spares[1].aux), (VdevState::CantOpen, Some(VdevAux::Spared)));
+    assert_eq!(s.spares[1].health(), Health::Online, "in use is not unavailable");
     assert!(s.spares.iter().all(|v| v.errors.is_none() && v.space.is_none()));
 }
 
@@ -282,4 +284,48 @@ fn snapshots_children_properties_holds() {
     assert!(parse_holds("", "tank/fs@a").unwrap().is_empty());
     assert!(parse_holds("tank/fs@a\tkeep\n", "tank/fs@a").is_err());
     assert!(parse_holds("tank/fs@b\tkeep\t1\n", "tank/fs@a").is_err());
+}
+
+#[test]
+fn writability_reads_readonly_and_a_suspended_health() {
+    let doc = |readonly: &str, health: &str| {
+        format!(
+            r#"{{"output_version": {{"command": "zpool get", "vers_major": 0, "vers_minor": 1}},
+            "pools": {{"tank": {{"name": "tank", "properties": {{
+              "readonly": {{"value": "{readonly}", "source": {{"type": "NONE", "data": "-"}}}},
+              "health": {{"value": "{health}", "source": {{"type": "NONE", "data": "-"}}}}}}}}}}}}"#
+        )
+    };
+    let w = |readonly, health| parse_writability(&doc(readonly, health), "tank").unwrap();
+    assert_eq!(w("on", "ONLINE"), PoolWritability { readonly: true, suspended: false });
+    assert_eq!(w("off", "SUSPENDED"), PoolWritability { readonly: false, suspended: true });
+    assert_eq!(w("off", "DEGRADED"), PoolWritability::default());
+    let e = parse_writability(&doc("yes", "ONLINE"), "tank").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Malformed, "{e}");
+    assert_eq!(
+        parse_writability(&doc("on", "ONLINE"), "other").unwrap_err().kind(),
+        ErrorKind::Malformed
+    );
+}
+
+#[test]
+fn a_device_missing_at_import_is_open_failed_like_the_kernel_says() {
+    let missing = r#""123": {"name": "123", "vdev_type": "file", "guid": 123, "path": "/f/b",
+        "class": "normal", "state": "CANT_OPEN", "not_present": "1", "read_errors": 0,
+        "write_errors": 0, "checksum_errors": 0, "slow_ios": 0}"#;
+    let s = parse_status(&pool_with(missing, ""), "tank").unwrap();
+    let v = &s.root.children[0];
+    assert!(v.not_present);
+    assert_eq!(
+        (v.state, v.aux, v.health()),
+        (VdevState::CantOpen, Some(VdevAux::OpenFailed), Health::Unavail)
+    );
+    // An aux zpool does print is kept; a present device gets none added.
+    let labelled =
+        missing.replace(r#""not_present": "1""#, r#""not_present": "1", "aux": "BAD_LABEL""#);
+    let s = parse_status(&pool_with(&labelled, ""), "tank").unwrap();
+    assert_eq!(s.root.children[0].aux, Some(VdevAux::BadLabel));
+    let present = missing.replace(r#""not_present": "1", "#, "");
+    let s = parse_status(&pool_with(&present, ""), "tank").unwrap();
+    assert_eq!(s.root.children[0].aux, None);
 }

@@ -17,13 +17,14 @@ use crate::{
 };
 
 /// Records `program [arg] [arg] …` and answers `zpool status`/`get` for the
-/// pool named last, so `Cli::status` runs both of its commands.
+/// pool named last, so `Cli::status` runs both of its commands and every
+/// mutating call finds its pool writable.
 const RECORDER: &str = r#"line=$(basename "$0"); for a; do line="$line [$a]"; done
 printf '%s\n' "$line" >> "$(dirname "$0")/argv.log"
 for last; do :; done
 case "$(basename "$0") $1" in
 "zpool status") printf '{"output_version": {"command": "zpool status", "vers_major": 0, "vers_minor": 1}, "pools": {"%s": {"name": "%s", "state": "ONLINE", "pool_guid": 1, "txg": 2, "vdevs": {"r": {"name": "r", "vdev_type": "root", "guid": 1, "state": "ONLINE", "read_errors": 0, "write_errors": 0, "checksum_errors": 0}}}}}' "$last" "$last" ;;
-"zpool get") printf '{"output_version": {"command": "zpool get", "vers_major": 0, "vers_minor": 1}, "pools": {"%s": {"name": "%s", "properties": {"size": {"value": 1}, "allocated": {"value": 0}, "free": {"value": 1}, "capacity": {"value": 0}, "fragmentation": {"value": 0}}}}}' "$last" "$last" ;;
+"zpool get") printf '{"output_version": {"command": "zpool get", "vers_major": 0, "vers_minor": 1}, "pools": {"%s": {"name": "%s", "properties": {"size": {"value": 1}, "allocated": {"value": 0}, "free": {"value": 1}, "capacity": {"value": 0}, "fragmentation": {"value": 0}, "readonly": {"value": "off"}, "health": {"value": "ONLINE"}}}}}' "$last" "$last" ;;
 esac
 exit 0"#;
 
@@ -113,9 +114,13 @@ fn zpool_scrub_and_wait_take_the_pool_after_dashes() {
     assert_eq!(
         r.take(),
         [
+            "zpool [get] [-jp] [--json-int] [--] [readonly,health] [tank -r]",
             "zpool [scrub] [--] [tank -r]",
+            "zpool [get] [-jp] [--json-int] [--] [readonly,health] [tank -r]",
             "zpool [scrub] [-p] [--] [tank -r]",
+            "zpool [get] [-jp] [--json-int] [--] [readonly,health] [tank -r]",
             "zpool [scrub] [-s] [--] [tank -r]",
+            "zpool [get] [-jp] [--json-int] [--] [readonly,health] [tank -r]",
             "zpool [wait] [-t] [scrub] [--] [tank -r]",
         ]
     );
@@ -128,7 +133,13 @@ fn zfs_snapshot_takes_properties_as_option_values_and_names_after_dashes() {
     // A value may look like an option: it is part of the `-o` word.
     let props = BTreeMap::from([("helios64:x".to_owned(), "-r".to_owned())]);
     r.cli.snapshot(&[SNAPSHOT.parse().unwrap()], &props).unwrap();
-    assert_eq!(r.take(), ["zfs [snapshot] [-o] [helios64:x=-r] [--] [tank -r/a b@s -d]"]);
+    assert_eq!(
+        r.take(),
+        [
+            "zpool [get] [-jp] [--json-int] [--] [readonly,health] [tank -r]",
+            "zfs [snapshot] [-o] [helios64:x=-r] [--] [tank -r/a b@s -d]"
+        ]
+    );
     // A name with `=` would move the split: refused before anything runs.
     let injected = BTreeMap::from([("helios64:x=-r".to_owned(), String::new())]);
     assert!(r.cli.snapshot(&[SNAPSHOT.parse().unwrap()], &injected).is_err());
@@ -176,7 +187,9 @@ fn zfs_hold_and_release_take_an_option_like_tag_after_dashes() {
     assert_eq!(
         r.take(),
         [
+            "zpool [get] [-jp] [--json-int] [--] [readonly,health] [tank -r]",
             "zfs [hold] [--] [-r] [tank -r/a b@s -d] [tank -r/a b@t]",
+            "zpool [get] [-jp] [--json-int] [--] [readonly,health] [tank -r]",
             "zfs [release] [--] [-r] [tank -r/a b@s -d]",
         ]
     );
@@ -196,6 +209,25 @@ fn zfs_holds_and_get_take_the_name_after_dashes() {
             "zfs [holds] [-Hp] [--] [tank -r/a b@s -d]",
             "zfs [get] [-jp] [--] [all] [tank -r/a b@s -d]",
             "zfs [get] [-jp] [--] [all] [tank -r/a b]",
+        ]
+    );
+}
+
+#[test]
+fn vdev_naming_flags_go_before_the_dashes() {
+    let _serial = serial();
+    let r = Recorded::new();
+    let naming = crate::VdevNaming { guid: true, follow_links: true, full_path: true };
+    let cli = r.cli.clone().with_vdev_naming(naming);
+    cli.status(&POOL.parse().unwrap()).unwrap();
+    let only_p = crate::VdevNaming { full_path: true, ..Default::default() };
+    r.cli.clone().with_vdev_naming(only_p).status(&POOL.parse().unwrap()).unwrap();
+    let status: Vec<String> = r.take().into_iter().filter(|l| l.contains("[status]")).collect();
+    assert_eq!(
+        status,
+        [
+            "zpool [status] [-jp] [--json-int] [-g] [-L] [-P] [--] [tank -r]",
+            "zpool [status] [-jp] [--json-int] [-P] [--] [tank -r]",
         ]
     );
 }

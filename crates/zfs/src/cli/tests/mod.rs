@@ -53,7 +53,8 @@ get) cat <<'EOF'
 {"output_version": {"command": "zpool get", "vers_major": 0, "vers_minor": 1},
  "pools": {"tank": {"name": "tank", "properties": {
   "size": {"value": 1}, "allocated": {"value": 0}, "free": {"value": 1},
-  "capacity": {"value": 0}, "fragmentation": {"value": 0}}}}}
+  "capacity": {"value": 0}, "fragmentation": {"value": 0},
+  "readonly": {"value": "off"}, "health": {"value": "ONLINE"}}}}}
 EOF
 ;;
 esac"#;
@@ -70,7 +71,8 @@ fn commands_run_with_a_cleared_environment_and_c_locale() {
     );
     let cli = Cli::with_programs("/nonexistent/zpool", &zfs);
     let props = BTreeMap::from([("helios64:policy".to_owned(), "daily".to_owned())]);
-    cli.snapshot(&snaps(&["tank/a@s1", "tank/b@s1"]), &props).unwrap();
+    // The primitive alone: `snapshot` would ask `zpool` first.
+    cli.create_snapshots(&snaps(&["tank/a@s1", "tank/b@s1"]), &props).unwrap();
     let logged = fs::read_to_string(&log).unwrap();
     assert!(
         logged.contains("args: snapshot -o helios64:policy=daily -- tank/a@s1 tank/b@s1"),
@@ -144,15 +146,17 @@ fn zpool_wait_has_its_own_timeout() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let zpool = script(dir.path(), "zpool", r#"[ "$1" = wait ] && sleep 1; exit 0"#);
+    // The primitive: the pool's writability is the provided method's
+    // business, tested in argv.rs.
     // Waiting for a scrub takes as long as the scrub: the command timeout
     // does not apply ...
     let cli =
         Cli::with_programs(&zpool, "/nonexistent/zfs").with_timeout(Duration::from_millis(200));
-    cli.wait_scrub(&pool("tank")).unwrap();
+    cli.wait_scrub_idle(&pool("tank")).unwrap();
     // ... unless a wait timeout is set.
     let err = cli
         .with_wait_timeout(Some(Duration::from_millis(200)))
-        .wait_scrub(&pool("tank"))
+        .wait_scrub_idle(&pool("tank"))
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TimedOut, "{err:?}");
     assert!(err.to_string().contains("zpool wait -t scrub -- tank"), "{err}");
@@ -221,4 +225,31 @@ fn resume_requires_a_paused_scrub() {
     assert_eq!(err.kind(), ErrorKind::InvalidState);
     assert_eq!(err.to_string(), "no paused scrub to resume on pool tank");
     assert_eq!(cli.status(&pool("tank")).unwrap().space.fragmentation_percent, Some(0));
+}
+
+#[test]
+fn destroy_ignores_a_missing_dataset_but_not_a_missing_pool() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let zfs = script(
+        dir.path(),
+        "zfs",
+        r#"case "$*" in
+  *nopool/*) echo "cannot open 'nopool/x': dataset does not exist" >&2; exit 1 ;;
+  *tank/nods@*) echo "cannot open 'tank/nods': dataset does not exist" >&2; exit 1 ;;
+esac"#,
+    );
+    // Only pool `tank` exists for `zpool get`.
+    let zpool = script(
+        dir.path(),
+        "zpool",
+        &format!(
+            "for last; do :; done\n[ \"$last\" = tank ] || {{ echo \"cannot open '$last': no such pool\" >&2; exit 1; }}\n{STATUS_AND_SPACE}"
+        ),
+    );
+    let cli = Cli::with_programs(&zpool, &zfs);
+    cli.destroy_snapshots(&snaps(&["tank/nods@1"]), false).unwrap();
+    let e = cli.destroy_snapshots(&snaps(&["nopool/x@1"]), false).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e:?}");
+    assert_eq!(e.target(), Some("nopool"), "{e:?}");
 }
