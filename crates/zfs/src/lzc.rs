@@ -24,6 +24,10 @@ use crate::model::{Hold, Holds};
 use crate::names::describe;
 use crate::nvlist::{NvList, NvListRef};
 
+mod send;
+
+pub use send::{BookmarkInfo, Receive, Received, SendFlags};
+
 /// The ZFS control device; its absence means the kernel module is not loaded.
 pub(crate) const ZFS_DEV: &str = "/dev/zfs";
 
