@@ -40,5 +40,6 @@ mod zfs_pool;
 mod zfs_pyzfs;
 mod zfs_pyzfs_holds;
 mod zfs_scrub;
+mod zfs_send;
 mod zfs_snapshots;
 mod zfs_status;
