@@ -56,6 +56,37 @@ pub struct Report {
     pub newest_target_creation: Option<u64>,
 }
 
+impl Report {
+    /// One line: the plan (full or incremental, which snapshots, from a
+    /// bookmark), its estimated size, and a rollback's casualties.
+    pub fn summary(&self) -> String {
+        let head = format!("{}: {} → {}", self.job, self.source, self.target);
+        let raw = if self.raw { " (raw)" } else { "" };
+        match &self.plan {
+            None => format!("{head}: nothing planned"),
+            Some(Plan::UpToDate { newest }) => format!("{head}: up to date at {}", newest.name),
+            Some(Plan::Send(send)) => {
+                let steps: Vec<String> = send
+                    .steps
+                    .iter()
+                    .map(|s| match &s.from {
+                        None => format!("full {}", s.to.name),
+                        Some(Base::Snapshot(f)) => format!("{f}→{}", s.to.name),
+                        Some(Base::Bookmark(f)) => format!("#{f}→{}", s.to.name),
+                    })
+                    .collect();
+                let bytes: u64 = self.estimated_bytes.iter().sum();
+                let rollback = if send.rollback {
+                    format!(", rolling the target back (destroys {})", send.destroys.join(", "))
+                } else {
+                    String::new()
+                };
+                format!("{head}{raw}: {} (about {bytes} bytes){rollback}", steps.join(", "))
+            }
+        }
+    }
+}
+
 /// One job against the native backend.
 #[derive(Debug)]
 pub struct JobRun<'a> {
@@ -410,5 +441,48 @@ impl JobRun<'_> {
             .destroy_bookmarks(&old)
             .map_err(self.zfs_error("destroying old bookmarks of", src))?;
         Ok(Some(keep))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use helios64_replication::Send;
+
+    fn report(plan: Plan) -> Report {
+        Report {
+            job: "usb".into(),
+            source: "tank/home".into(),
+            target: "usb/home".into(),
+            plan: Some(plan),
+            estimated_bytes: vec![100, 20],
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn summaries_name_every_step_its_base_and_the_size() {
+        let step = |from, to: &str| Step { from, to: Snap::new(to, 1, 1) };
+        let send = Send {
+            base: None,
+            rollback: false,
+            destroys: vec![],
+            steps: vec![step(None, "a"), step(Some(Base::Bookmark("m_a".into())), "b")],
+        };
+        assert_eq!(
+            report(Plan::Send(send.clone())).summary(),
+            "usb: tank/home → usb/home: full a, #m_a→b (about 120 bytes)"
+        );
+        let rolled = Send { rollback: true, destroys: vec!["x".into()], ..send };
+        assert!(report(Plan::Send(rolled)).summary().ends_with("(destroys x)"));
+        let up = report(Plan::UpToDate { newest: Snap::new("c", 3, 3) });
+        assert_eq!(up.summary(), "usb: tank/home → usb/home: up to date at c");
+    }
+
+    #[test]
+    fn tags_and_bookmarks_carry_the_job() {
+        assert_eq!(hold_tag("usb"), "helios64-replicate:usb");
+        assert_eq!(bookmark_prefix("usb"), "helios64-replicate_usb_");
+        assert!(hold_tag("usb").parse::<HoldTag>().is_ok());
     }
 }

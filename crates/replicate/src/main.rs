@@ -20,7 +20,6 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use helios64_replicate::cli::{Cli, Command, RunArgs};
 use helios64_replicate::{Error, JobRun, ReplicateConfig, Report};
-use helios64_replication::{Base, Plan};
 use helios64_service::cli::parse_args;
 use helios64_service::state::Freshness;
 use helios64_service::{Clock, ConfigSource, Exit, Notifier, StateDir, SystemClock, check_config};
@@ -179,33 +178,5 @@ fn print_report(report: &Report, args: &RunArgs) {
         let _ = writeln!(out, "{line}");
         return;
     }
-    let _ = writeln!(out, "{}", describe(report));
-}
-
-/// One line: what the plan is (or was), with the estimated size.
-fn describe(report: &Report) -> String {
-    let head = format!("{}: {} → {}", report.job, report.source, report.target);
-    let raw = if report.raw { " (raw)" } else { "" };
-    match &report.plan {
-        None => format!("{head}: nothing planned"),
-        Some(Plan::UpToDate { newest }) => format!("{head}: up to date at {}", newest.name),
-        Some(Plan::Send(send)) => {
-            let steps: Vec<String> = send
-                .steps
-                .iter()
-                .map(|s| match &s.from {
-                    None => format!("full {}", s.to.name),
-                    Some(Base::Snapshot(f)) => format!("{f}→{}", s.to.name),
-                    Some(Base::Bookmark(f)) => format!("#{f}→{}", s.to.name),
-                })
-                .collect();
-            let bytes: u64 = report.estimated_bytes.iter().sum();
-            let rollback = if send.rollback {
-                format!(", rolling the target back (destroys {})", send.destroys.join(", "))
-            } else {
-                String::new()
-            };
-            format!("{head}{raw}: {} (about {bytes} bytes){rollback}", steps.join(", "))
-        }
-    }
+    let _ = writeln!(out, "{}", report.summary());
 }
