@@ -282,6 +282,8 @@ impl JobRun<'_> {
         }
         let source = self.source(&src_snaps)?;
         let mut partial_full = false;
+        // A dry run plans as if the pending resume had completed.
+        let mut resumed_dry: Option<Snap> = None;
         let token = if target_exists {
             self.zfs
                 .receive_resume_token(dst)
@@ -313,6 +315,8 @@ impl JobRun<'_> {
                         )?;
                         report.received_bytes += bytes;
                         dst_snaps = self.snapshots(dst)?;
+                    } else {
+                        resumed_dry = Some(Snap { createtxg: u64::MAX, ..step.to.clone() });
                     }
                     report.resumed = Some(step.to.name);
                 }
@@ -342,8 +346,13 @@ impl JobRun<'_> {
                 }
             }
         }
-        let target =
-            if target_exists && !partial_full { Some(self.target(&dst_snaps)?) } else { None };
+        let target = if target_exists && !partial_full {
+            let mut target = self.target(&dst_snaps)?;
+            target.snapshots.extend(resumed_dry);
+            Some(target)
+        } else {
+            None
+        };
         let options =
             Options { intermediates: self.job.intermediates, rollback: self.job.rollback };
         let plan =
