@@ -5,14 +5,14 @@
 use helios64_replication::{Base, Options, Plan, Snap, Source, Step, Target};
 use helios64_zfs::lzc::SendFlags;
 use helios64_zfs::{
-    Aborted, DatasetName, Hold, HoldTag, Native, NvList, NvListRef, Snapshot, SnapshotName, Zfs,
-    ZfsError,
+    Aborted, DatasetName, Errno, Hold, HoldTag, Native, NvList, NvListRef, Snapshot, SnapshotName,
+    Zfs, ZfsError,
 };
 use serde::Serialize;
 
 use crate::config::{Job, Raw};
 use crate::error::{Error, Result};
-use crate::transfer::{Stream, base_name, transfer};
+use crate::transfer::{Side, Stream, base_name, transfer};
 
 /// The hold tag of a job: `helios64-replicate:JOB`.
 pub fn hold_tag(job: &str) -> String {
@@ -98,6 +98,20 @@ pub struct JobRun<'a> {
     pub job: &'a Job,
 }
 
+/// Holds grouped by the pool of their snapshot, pools in order.
+fn by_pool(holds: &[Hold]) -> Vec<Vec<Hold>> {
+    let mut groups: std::collections::BTreeMap<String, Vec<Hold>> = Default::default();
+    for h in holds {
+        groups.entry(h.snapshot.pool().to_string()).or_default().push(h.clone());
+    }
+    groups.into_values().collect()
+}
+
+fn describe(holds: &[Hold]) -> String {
+    let names: Vec<&str> = holds.iter().map(|h| h.snapshot.as_str()).collect();
+    helios64_zfs::names::describe(&names)
+}
+
 fn snap_of(s: &Snapshot) -> Snap {
     Snap::new(s.name.short_name(), s.guid, s.createtxg)
 }
@@ -136,14 +150,43 @@ impl JobRun<'_> {
         Ok(Source { snapshots: snapshots.iter().map(snap_of).collect(), bookmarks })
     }
 
-    fn target(&self, snapshots: &[Snapshot]) -> Result<Target> {
-        let fs = &self.job.target;
-        let props = self
-            .zfs
-            .properties(&fs.clone().into())
-            .map_err(self.zfs_error("reading the properties of", fs))?;
-        let modified = props.get("written").is_some_and(|p| p.value != "0");
-        Ok(Target { snapshots: snapshots.iter().map(snap_of).collect(), modified })
+    /// The target as the planner sees it. Whether it was written since its
+    /// newest snapshot is left to the kernel, which refuses such a receive
+    /// (`ETXTBSY`, mapped to the planner's refusal in [`JobRun::run`]): the
+    /// `written` property is not zero right after a resumed receive that
+    /// changed nothing (seen on 2.3.2), so it would refuse good targets.
+    fn target(snapshots: &[Snapshot]) -> Target {
+        Target { snapshots: snapshots.iter().map(snap_of).collect(), modified: false }
+    }
+
+    /// Holds on each pool in its own call: lzc_hold refuses a set that
+    /// spans pools (`EXDEV`). If one pool's call fails, the holds already
+    /// placed are released.
+    fn hold_all(&self, holds: &[Hold]) -> Result<()> {
+        let groups = by_pool(holds);
+        for (i, group) in groups.iter().enumerate() {
+            if let Err(e) = self.zfs.hold(group) {
+                for placed in &groups[..i] {
+                    let _ = self.zfs.release(placed);
+                }
+                return Err(self.zfs_error("holding", describe(group))(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Releases per pool (as [`JobRun::hold_all`]); every pool is tried, the
+    /// first failure is returned.
+    fn release_all(&self, holds: &[Hold]) -> Result<()> {
+        let mut first = Ok(());
+        for group in by_pool(holds) {
+            if let Err(e) = self.zfs.release(&group)
+                && first.is_ok()
+            {
+                first = Err(self.zfs_error("releasing the holds on", describe(&group))(e));
+            }
+        }
+        first
     }
 
     fn tag(&self) -> Result<HoldTag> {
@@ -173,9 +216,7 @@ impl JobRun<'_> {
                 stale.push(Hold::new(s.name.clone(), tag.clone()));
             }
         }
-        self.zfs
-            .release(&stale)
-            .map_err(self.zfs_error("releasing stale holds on", &self.job.source))?;
+        self.release_all(&stale)?;
         Ok(stale.iter().map(|h| format!("{}#{}", h.snapshot, h.tag)).collect())
     }
 
@@ -227,9 +268,9 @@ impl JobRun<'_> {
     /// One stream with its holds, released whatever happened.
     fn send_step(&self, step: &Step, target_base: Option<&str>, stream: Stream<'_>) -> Result<u64> {
         let holds = self.holds_for(step, target_base)?;
-        self.zfs.hold(&holds).map_err(self.zfs_error("holding", &step.to.name))?;
+        self.hold_all(&holds)?;
         let moved = transfer(self.zfs.lzc(), &stream);
-        let released = self.zfs.release(&holds);
+        let released = self.release_all(&holds);
         let bytes = moved.map_err(|(side, source)| Error::Transfer {
             job: self.name.to_owned(),
             snapshot: format!("{}@{}", self.job.source, step.to.name),
@@ -237,7 +278,7 @@ impl JobRun<'_> {
             side,
             source: Box::new(source),
         })?;
-        released.map_err(self.zfs_error("releasing the holds on", &step.to.name))?;
+        released?;
         Ok(bytes)
     }
 
@@ -347,7 +388,7 @@ impl JobRun<'_> {
             }
         }
         let target = if target_exists && !partial_full {
-            let mut target = self.target(&dst_snaps)?;
+            let mut target = Self::target(&dst_snaps);
             target.snapshots.extend(resumed_dry);
             Some(target)
         } else {
@@ -392,12 +433,23 @@ impl JobRun<'_> {
                     step.to.name,
                     report.estimated_bytes[i]
                 ));
-                let force = send.rollback && i == 0;
-                report.received_bytes += self.send_step(
+                // With rollback allowed, the first receive rolls back to the
+                // base whatever was written there since (`-F`); the planner
+                // has already refused or listed any newer snapshots.
+                let force = i == 0 && (send.rollback || self.job.rollback);
+                let sent = self.send_step(
                     step,
                     target_base.as_deref(),
                     self.stream(step, flags, (0, 0), force, props),
-                )?;
+                );
+                report.received_bytes += match sent {
+                    Err(Error::Transfer { side: Side::Receive, source, .. })
+                        if source.errno() == Some(Errno(libc::ETXTBSY)) =>
+                    {
+                        return Err(self.modified(send.base.as_ref()));
+                    }
+                    other => other?,
+                };
                 target_base = Some(step.to.name.clone());
             }
         }
@@ -408,6 +460,20 @@ impl JobRun<'_> {
             report.newest_target_creation = Some(newest.creation);
         }
         Ok(report)
+    }
+
+    /// The refusal for a target the kernel found written since the base.
+    fn modified(&self, base: Option<&Snap>) -> Error {
+        Error::Refused {
+            job: self.name.to_owned(),
+            source_fs: self.job.source.to_string(),
+            target: self.job.target.to_string(),
+            source: Box::new(helios64_replication::Error::Diverged {
+                base: base.map(|b| b.name.clone()).unwrap_or_default(),
+                newer: Vec::new(),
+                modified: true,
+            }),
+        }
     }
 
     /// Bookmarks the newest replicated snapshot on the source (so pruning
@@ -486,6 +552,15 @@ mod tests {
         assert!(report(Plan::Send(rolled)).summary().ends_with("(destroys x)"));
         let up = report(Plan::UpToDate { newest: Snap::new("c", 3, 3) });
         assert_eq!(up.summary(), "usb: tank/home → usb/home: up to date at c");
+    }
+
+    #[test]
+    fn holds_are_grouped_per_pool_for_lzc() {
+        let hold = |s: &str| Hold::new(s.parse().unwrap(), "t".parse().unwrap());
+        let groups = by_pool(&[hold("tank/a@s"), hold("usb/b@s"), hold("tank/a@r")]);
+        let names: Vec<Vec<String>> =
+            groups.iter().map(|g| g.iter().map(|h| h.snapshot.to_string()).collect()).collect();
+        assert_eq!(names, [vec!["tank/a@s", "tank/a@r"], vec!["usb/b@s"]]);
     }
 
     #[test]
