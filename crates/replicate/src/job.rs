@@ -489,8 +489,10 @@ impl JobRun<'_> {
             bookmarks: before.bookmarks.clone(),
         };
         let keep = if let Some(s) = source.snapshots.iter().find(|s| s.guid == newest.guid) {
-            let mark = format!("{src}#{prefix}{}", s.name);
-            if !self.exists(&mark)? {
+            let short = format!("{prefix}{}", s.name);
+            let mark = format!("{src}#{short}");
+            // From the listing: lzc_exists does not see bookmarks.
+            if !source.bookmarks.iter().any(|b| b.name == short) {
                 let snap = format!("{src}@{}", s.name);
                 self.zfs
                     .lzc()
