@@ -29,6 +29,7 @@ mod hal_ups;
 mod health;
 mod nettest;
 mod pin;
+mod replicate;
 mod scrub;
 mod smart;
 mod smoke;

@@ -4,8 +4,8 @@
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::os::fd::AsFd;
-use std::thread;
 
+use helios64_replicate::Stream;
 use helios64_replication::{Base, Error as PlanError, Options, Plan, Snap, Source, Step, Target};
 use helios64_zfs::lzc::{Lzc, Receive, SendFlags};
 use helios64_zfs::{Aborted, DatasetName, Native, NvList, Zfs, ZfsError};
@@ -40,13 +40,6 @@ fn target_of(zfs: &Native, fs: &DatasetName) -> Option<Target> {
     Some(Target { snapshots: source_of(zfs, fs).snapshots, modified: written != "0" })
 }
 
-fn base_name(fs: &DatasetName, base: &Base) -> String {
-    match base {
-        Base::Snapshot(s) => format!("{fs}@{s}"),
-        Base::Bookmark(b) => format!("{fs}#{b}"),
-    }
-}
-
 /// Target properties every test receive sets: never mounted automatically.
 fn noauto() -> NvList {
     let mut props = NvList::new().unwrap();
@@ -54,8 +47,8 @@ fn noauto() -> NvList {
     props
 }
 
-/// One step over a pipe: the sender in a thread, the receiver here, as
-/// `zfs send | zfs receive -s`. Returns the receive's result.
+/// One step over a pipe, as `zfs send | zfs receive -s`, through
+/// helios64-replicate's transfer. Returns the receive's result.
 fn transfer(
     src: &DatasetName,
     dst: &DatasetName,
@@ -63,30 +56,17 @@ fn transfer(
     resume_at: (u64, u64),
     force: bool,
 ) -> Result<u64, ZfsError> {
-    let lzc = Lzc::init().unwrap();
-    let (reader, writer) = std::io::pipe().unwrap();
-    let to = format!("{src}@{}", step.to.name);
-    let from = step.from.as_ref().map(|b| base_name(src, b));
-    let sender = thread::spawn(move || {
-        let r = lzc.send_resume(
-            &to,
-            from.as_deref(),
-            writer.as_fd(),
-            SendFlags::NATIVE,
-            resume_at.0,
-            resume_at.1,
-        );
-        drop(writer);
-        r
-    });
     let props = noauto();
-    let how = Receive { force, resumable: true, raw: false, local_props: Some(&props) };
-    let received = lzc.receive(&format!("{dst}@{}", step.to.name), reader.as_fd(), how);
-    drop(reader);
-    let sent = sender.join().unwrap();
-    let received = received?;
-    sent.unwrap();
-    Ok(received.bytes)
+    let stream = Stream {
+        source: src,
+        target: dst,
+        step,
+        flags: SendFlags::NATIVE,
+        resume_at,
+        force,
+        local_props: Some(&props),
+    };
+    helios64_replicate::transfer(Lzc::init().unwrap(), &stream).map_err(|(_, e)| e)
 }
 
 /// Runs a plan's steps; panics on any failure.
@@ -106,7 +86,7 @@ fn snapshot(fs: &DatasetName, name: &str) {
 }
 
 /// `sha256sum` of a file in a snapshot, through `.zfs/snapshot` of a mount.
-fn checksum(mountpoint: &std::path::Path, snap: &str) -> String {
+pub(crate) fn checksum(mountpoint: &std::path::Path, snap: &str) -> String {
     let path = mountpoint.join(".zfs/snapshot").join(snap).join("data");
     run_ok("sha256sum", &[&path.display().to_string()])
         .split_whitespace()
@@ -173,6 +153,9 @@ fn a_bookmark_carries_the_chain_when_the_source_pruned_every_snapshot() {
     let marks = lzc.get_bookmarks(src.as_str()).unwrap();
     assert_eq!(marks.len(), 1);
     assert_eq!(marks[0].guid, zfs.snapshots(&src).unwrap()[1].guid);
+    // lzc_exists does not see bookmarks (ZFS_IOC_OBJSET_STATS): the listing
+    // is the only way to tell.
+    assert!(!lzc.exists(&format!("{src}#s2")).unwrap());
     lzc.destroy_snaps(&[&format!("{src}@s1"), &format!("{src}@s2")], false).unwrap();
     a.fill("fs", 2);
     snapshot(&src, "s3");
