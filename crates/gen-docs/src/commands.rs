@@ -13,5 +13,6 @@ pub fn commands() -> Vec<clap::Command> {
         helios64_scrub::cli::Args::command(),
         helios64_snap::cli::Cli::command(),
         helios64_pin_daemon::cli::Args::command(),
+        helios64_replicate::cli::Cli::command(),
     ]
 }

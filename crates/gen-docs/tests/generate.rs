@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 const GEN_DOCS: &str = env!("CARGO_BIN_EXE_helios64-gen-docs");
 
 /// The installed binaries: a name dropped from the generator fails here.
-const BINARIES: [&str; 7] = [
+const BINARIES: [&str; 8] = [
     "helios64",
     "helios64-fand",
     "helios64-upsd",
@@ -21,6 +21,7 @@ const BINARIES: [&str; 7] = [
     "helios64-scrub",
     "helios64-snap",
     "helios64-pin",
+    "helios64-replicate",
 ];
 
 fn generate() -> tempfile::TempDir {

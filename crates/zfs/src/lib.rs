@@ -96,6 +96,6 @@ pub fn open_reader() -> (Box<dyn Zfs>, Option<ZfsError>) {
     opened
 }
 #[cfg(feature = "native")]
-pub use native::{Event, Events, EventsFrom, Native, parse_event};
+pub use native::{Aborted, Event, Events, EventsFrom, Native, ResumeToken, parse_event};
 #[cfg(feature = "native")]
 pub use nvlist::{NvList, NvListRef};

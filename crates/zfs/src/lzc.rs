@@ -24,6 +24,10 @@ use crate::model::{Hold, Holds};
 use crate::names::describe;
 use crate::nvlist::{NvList, NvListRef};
 
+mod send;
+
+pub use send::{BookmarkInfo, Receive, Received, SendFlags};
+
 /// The ZFS control device; its absence means the kernel module is not loaded.
 pub(crate) const ZFS_DEV: &str = "/dev/zfs";
 
@@ -422,7 +426,10 @@ impl Lzc {
         out.map_or_else(NvList::new, Ok)
     }
 
-    /// Whether a dataset, snapshot or bookmark exists (`lzc_exists`).
+    /// Whether a dataset or snapshot exists (`lzc_exists`). A bookmark
+    /// always reads as absent (the ioctl behind it, `ZFS_IOC_OBJSET_STATS`,
+    /// does not look bookmarks up; seen on 2.3.2): list them with
+    /// [`Lzc::get_bookmarks`].
     pub fn exists(&self, name: &str) -> Result<bool> {
         let c = cstring("dataset", name)?;
         // SAFETY: valid string.

@@ -44,6 +44,24 @@ pub enum Call {
     LzcExists,
     /// `lzc_channel_program_nosync`: a read-only channel program.
     LzcChannelProgram,
+    /// `lzc_bookmark`.
+    LzcBookmark,
+    /// `lzc_get_bookmarks`.
+    LzcGetBookmarks,
+    /// `lzc_destroy_bookmarks`.
+    LzcDestroyBookmarks,
+    /// `lzc_send_space`.
+    LzcSendSpace,
+    /// `lzc_send`.
+    LzcSend,
+    /// `lzc_send_resume`.
+    LzcSendResume,
+    /// `lzc_receive_with_cmdprops`.
+    LzcReceive,
+    /// `lzc_destroy`: a filesystem, e.g. a partial receive's `%recv` clone.
+    LzcDestroy,
+    /// `zfs_send_resume_token_to_nvlist`: decoding a `receive_resume_token`.
+    ZfsResumeToken,
     /// `zpool_iter`.
     ZpoolIter,
     /// `zpool_open_canfail`.
@@ -85,6 +103,15 @@ impl Call {
             Call::LzcWait => "lzc_wait",
             Call::LzcExists => "lzc_exists",
             Call::LzcChannelProgram => "lzc_channel_program_nosync",
+            Call::LzcBookmark => "lzc_bookmark",
+            Call::LzcGetBookmarks => "lzc_get_bookmarks",
+            Call::LzcDestroyBookmarks => "lzc_destroy_bookmarks",
+            Call::LzcSendSpace => "lzc_send_space",
+            Call::LzcSend => "lzc_send",
+            Call::LzcSendResume => "lzc_send_resume",
+            Call::LzcReceive => "lzc_receive_with_cmdprops",
+            Call::LzcDestroy => "lzc_destroy",
+            Call::ZfsResumeToken => "zfs_send_resume_token_to_nvlist",
             Call::ZpoolIter => "zpool_iter",
             Call::ZpoolOpen => "zpool_open_canfail",
             Call::ZpoolGetConfig => "zpool_get_config",

@@ -8,6 +8,7 @@ mod libzfs;
 #[cfg(test)]
 mod model_checks;
 mod program;
+mod resume;
 mod stats;
 mod status;
 mod vdev_names;
@@ -28,6 +29,7 @@ use crate::{DatasetName, DatasetOrSnapshot, HoldTag, PoolName, SnapshotName, Zfs
 
 pub use events::{Event, Events, EventsFrom, parse_event};
 use libzfs::Libzfs;
+pub use resume::{Aborted, ResumeToken};
 
 /// ZFS through libzfs_core and libzfs.
 ///

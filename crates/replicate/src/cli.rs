@@ -1,0 +1,46 @@
+//! The command line of `helios64-replicate`, here so that
+//! `helios64-gen-docs` can render it from the definition the binary parses
+//! with.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Native, resumable ZFS replication to another local pool.
+#[derive(Debug, Parser)]
+#[command(name = "helios64-replicate", version)]
+pub struct Cli {
+    /// Read only this config file instead of /etc/helios64/replicate.toml and replicate.d/.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Print the effective configuration (exit 0) or its first error (exit 78).
+    #[arg(long)]
+    pub check_config: bool,
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands of `helios64-replicate`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replicate every job, or one (what the timer runs).
+    Run(RunArgs),
+}
+
+/// `helios64-replicate run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The job to run (a `[jobs.NAME]` of the config); all of them without it.
+    pub job: Option<String>,
+    /// Print the plan (full or incremental, which snapshots, estimated
+    /// sizes) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print each job's report as one JSON line on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the persistent state file goes.
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/helios64/replicate", hide = true)]
+    pub record_dir: PathBuf,
+}

@@ -1,0 +1,167 @@
+//! `/etc/helios64/replicate.toml`: the jobs.
+
+use std::collections::BTreeMap;
+
+use helios64_service::{Config, Invalid, KeyPath};
+use helios64_zfs::DatasetName;
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicateConfig {
+    /// The jobs by name (`[jobs.NAME]`); the name is part of the hold tag and
+    /// the bookmark names, so it is limited to letters, digits, `-` and `_`.
+    #[serde(default)]
+    pub jobs: BTreeMap<String, Job>,
+}
+
+/// One replication: a source filesystem to a target on another local pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    /// The filesystem whose snapshots are replicated.
+    pub source: DatasetName,
+    /// Where they go; its parent must exist.
+    pub target: DatasetName,
+    /// Send every snapshot (`zfs send -I`); `false` sends only the newest.
+    #[serde(default = "yes")]
+    pub intermediates: bool,
+    /// Roll a diverged target back to the newest common snapshot
+    /// (destroying its newer snapshots and changes) instead of refusing.
+    #[serde(default)]
+    pub rollback: bool,
+    /// Raw streams: `auto` (the default) sends raw when the source is
+    /// encrypted, so the target never needs the key.
+    #[serde(default)]
+    pub raw: Raw,
+    /// `canmount` set on the target: `noauto` (the default; a backup pool
+    /// never mounts over the live datasets), `off`, or `keep` (not set).
+    #[serde(default)]
+    pub canmount: CanMount,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// When to send raw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Raw {
+    /// When the source is encrypted.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never: the target receives plain data (needs the key loaded).
+    Never,
+}
+
+/// The target's `canmount`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CanMount {
+    /// `canmount=noauto`.
+    #[default]
+    Noauto,
+    /// `canmount=off`.
+    Off,
+    /// Left as the target inherits it.
+    Keep,
+}
+
+impl CanMount {
+    /// The property's numeric value (`zfs_canmount_type_t`), if set.
+    pub fn value(self) -> Option<u64> {
+        match self {
+            CanMount::Off => Some(0),
+            CanMount::Noauto => Some(2),
+            CanMount::Keep => None,
+        }
+    }
+}
+
+/// Whether a job name can be part of a hold tag and a bookmark name.
+pub fn valid_job_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn nested(a: &DatasetName, b: &DatasetName) -> bool {
+    a == b || b.as_str().starts_with(&format!("{a}/"))
+}
+
+impl Config for ReplicateConfig {
+    fn validate(&self) -> Result<(), Invalid> {
+        for (name, job) in &self.jobs {
+            if !valid_job_name(name) {
+                return Err(Invalid::new(
+                    KeyPath::root().key("jobs").key(name.as_str()),
+                    "a job name is 1 to 64 letters, digits, `-` or `_`",
+                ));
+            }
+            if nested(&job.source, &job.target) || nested(&job.target, &job.source) {
+                return Err(Invalid::at(
+                    &format!("jobs.{name}.target"),
+                    format!("{} and {} contain one another", job.target, job.source),
+                ));
+            }
+            if job.target.parent().is_none() {
+                return Err(Invalid::at(
+                    &format!("jobs.{name}.target"),
+                    format!("{} is a pool; the target must be a filesystem in it", job.target),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ReplicateConfig {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn a_job_needs_only_source_and_target() {
+        let c = parse("[jobs.usb]\nsource = \"tank/home\"\ntarget = \"usb/home\"\n");
+        let job = &c.jobs["usb"];
+        assert!(job.intermediates && !job.rollback);
+        assert_eq!((job.raw, job.canmount), (Raw::Auto, CanMount::Noauto));
+        assert_eq!(job.canmount.value(), Some(2));
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_names_are_refused() {
+        let err = toml::from_str::<ReplicateConfig>(
+            "[jobs.usb]\nsource = \"tank/home\"\ntarget = \"usb/home\"\nrolback = true\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `rolback`"), "{err}");
+        let err = toml::from_str::<ReplicateConfig>(
+            "[jobs.usb]\nsource = \"tank/home@x\"\ntarget = \"usb/home\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("tank/home@x"), "{err}");
+    }
+
+    #[test]
+    fn jobs_are_checked_against_each_other_and_their_names() {
+        let bad = |text: &str| {
+            let e = parse(text).validate().unwrap_err();
+            format!("{}: {}", e.key, e.message)
+        };
+        let e = bad("[jobs.\"a b\"]\nsource = \"tank/a\"\ntarget = \"usb/a\"\n");
+        assert!(e.starts_with("jobs.\"a b\": ") && e.contains("letters"), "{e}");
+        let e = bad("[jobs.x]\nsource = \"tank/a\"\ntarget = \"tank/a/copy\"\n");
+        assert!(e.contains("jobs.x.target") && e.contains("contain one another"), "{e}");
+        let e = bad("[jobs.x]\nsource = \"tank/a\"\ntarget = \"usb\"\n");
+        assert!(e.contains("is a pool"), "{e}");
+    }
+}

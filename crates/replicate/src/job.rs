@@ -1,0 +1,574 @@
+//! One job's run: stale holds released, an interrupted receive resumed or
+//! given up, the plan, the streams with their holds, the bookmark that
+//! keeps the chain.
+
+use helios64_replication::{Base, Options, Plan, Snap, Source, Step, Target};
+use helios64_zfs::lzc::SendFlags;
+use helios64_zfs::{
+    Aborted, DatasetName, Errno, Hold, HoldTag, Native, NvList, NvListRef, Snapshot, SnapshotName,
+    Zfs, ZfsError,
+};
+use serde::Serialize;
+
+use crate::config::{Job, Raw};
+use crate::error::{Error, Result};
+use crate::transfer::{Side, Stream, base_name, transfer};
+
+/// The hold tag of a job: `helios64-replicate:JOB`.
+pub fn hold_tag(job: &str) -> String {
+    format!("helios64-replicate:{job}")
+}
+
+/// The prefix of a job's bookmarks on the source: `helios64-replicate_JOB_`,
+/// followed by the snapshot's short name.
+pub fn bookmark_prefix(job: &str) -> String {
+    format!("helios64-replicate_{job}_")
+}
+
+/// What a run did (or, dry, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// The job.
+    pub job: String,
+    /// Its source.
+    pub source: String,
+    /// Its target.
+    pub target: String,
+    /// Whether streams are raw.
+    pub raw: bool,
+    /// Holds of this job left by an earlier run, released (`snap#tag`).
+    pub released_stale_holds: Vec<String>,
+    /// The snapshot an interrupted receive was resumed to.
+    pub resumed: Option<String>,
+    /// Why an interrupted receive was given up, and what was removed.
+    pub aborted: Option<String>,
+    /// The plan.
+    pub plan: Option<Plan>,
+    /// Estimated size of each step's stream (`lzc_send_space`), in bytes.
+    pub estimated_bytes: Vec<u64>,
+    /// Bytes received.
+    pub received_bytes: u64,
+    /// The source bookmark of the newest replicated snapshot.
+    pub bookmark: Option<String>,
+    /// The target's newest snapshot after the run.
+    pub newest_target_snapshot: Option<String>,
+    /// Its creation time, Unix seconds.
+    pub newest_target_creation: Option<u64>,
+}
+
+impl Report {
+    /// One line: the plan (full or incremental, which snapshots, from a
+    /// bookmark), its estimated size, and a rollback's casualties.
+    pub fn summary(&self) -> String {
+        let head = format!("{}: {} → {}", self.job, self.source, self.target);
+        let raw = if self.raw { " (raw)" } else { "" };
+        match &self.plan {
+            None => format!("{head}: nothing planned"),
+            Some(Plan::UpToDate { newest }) => format!("{head}: up to date at {}", newest.name),
+            Some(Plan::Send(send)) => {
+                let steps: Vec<String> = send
+                    .steps
+                    .iter()
+                    .map(|s| match &s.from {
+                        None => format!("full {}", s.to.name),
+                        Some(Base::Snapshot(f)) => format!("{f}→{}", s.to.name),
+                        Some(Base::Bookmark(f)) => format!("#{f}→{}", s.to.name),
+                    })
+                    .collect();
+                let bytes: u64 = self.estimated_bytes.iter().sum();
+                let rollback = if send.rollback {
+                    format!(", rolling the target back (destroys {})", send.destroys.join(", "))
+                } else {
+                    String::new()
+                };
+                format!("{head}{raw}: {} (about {bytes} bytes){rollback}", steps.join(", "))
+            }
+        }
+    }
+}
+
+/// One job against the native backend.
+#[derive(Debug)]
+pub struct JobRun<'a> {
+    /// ZFS.
+    pub zfs: &'a Native,
+    /// The job's name.
+    pub name: &'a str,
+    /// The job.
+    pub job: &'a Job,
+}
+
+/// Holds grouped by the pool of their snapshot, pools in order.
+fn by_pool(holds: &[Hold]) -> Vec<Vec<Hold>> {
+    let mut groups: std::collections::BTreeMap<String, Vec<Hold>> = Default::default();
+    for h in holds {
+        groups.entry(h.snapshot.pool().to_string()).or_default().push(h.clone());
+    }
+    groups.into_values().collect()
+}
+
+fn describe(holds: &[Hold]) -> String {
+    let names: Vec<&str> = holds.iter().map(|h| h.snapshot.as_str()).collect();
+    helios64_zfs::names::describe(&names)
+}
+
+fn snap_of(s: &Snapshot) -> Snap {
+    Snap::new(s.name.short_name(), s.guid, s.createtxg)
+}
+
+impl JobRun<'_> {
+    fn zfs_error(
+        &self,
+        what: &'static str,
+        dataset: impl ToString,
+    ) -> impl FnOnce(ZfsError) -> Error {
+        let (job, dataset) = (self.name.to_owned(), dataset.to_string());
+        move |source| Error::Zfs { job, what, dataset, source: Box::new(source) }
+    }
+
+    fn exists(&self, name: &str) -> Result<bool> {
+        self.zfs.lzc().exists(name).map_err(self.zfs_error("looking up", name))
+    }
+
+    fn snapshots(&self, fs: &DatasetName) -> Result<Vec<Snapshot>> {
+        self.zfs.snapshots(fs).map_err(self.zfs_error("listing the snapshots of", fs))
+    }
+
+    fn source(&self, snapshots: &[Snapshot]) -> Result<Source> {
+        let fs = &self.job.source;
+        let marks = self
+            .zfs
+            .lzc()
+            .get_bookmarks(fs.as_str())
+            .map_err(self.zfs_error("listing the bookmarks of", fs))?;
+        let bookmarks = marks
+            .iter()
+            .filter_map(|b| {
+                b.name.rsplit_once('#').map(|(_, short)| Snap::new(short, b.guid, b.createtxg))
+            })
+            .collect();
+        Ok(Source { snapshots: snapshots.iter().map(snap_of).collect(), bookmarks })
+    }
+
+    /// The target as the planner sees it. Whether it was written since its
+    /// newest snapshot is left to the kernel, which refuses such a receive
+    /// (`ETXTBSY`, mapped to the planner's refusal in [`JobRun::run`]): the
+    /// `written` property is not zero right after a resumed receive that
+    /// changed nothing (seen on 2.3.2), so it would refuse good targets.
+    fn target(snapshots: &[Snapshot]) -> Target {
+        Target { snapshots: snapshots.iter().map(snap_of).collect(), modified: false }
+    }
+
+    /// Holds on each pool in its own call: lzc_hold refuses a set that
+    /// spans pools (`EXDEV`). If one pool's call fails, the holds already
+    /// placed are released.
+    fn hold_all(&self, holds: &[Hold]) -> Result<()> {
+        let groups = by_pool(holds);
+        for (i, group) in groups.iter().enumerate() {
+            if let Err(e) = self.zfs.hold(group) {
+                for placed in &groups[..i] {
+                    let _ = self.zfs.release(placed);
+                }
+                return Err(self.zfs_error("holding", describe(group))(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Releases per pool (as [`JobRun::hold_all`]); every pool is tried, the
+    /// first failure is returned.
+    fn release_all(&self, holds: &[Hold]) -> Result<()> {
+        let mut first = Ok(());
+        for group in by_pool(holds) {
+            if let Err(e) = self.zfs.release(&group)
+                && first.is_ok()
+            {
+                first = Err(self.zfs_error("releasing the holds on", describe(&group))(e));
+            }
+        }
+        first
+    }
+
+    fn tag(&self) -> Result<HoldTag> {
+        hold_tag(self.name).parse().map_err(self.zfs_error("the hold tag of job", self.name))
+    }
+
+    fn stream<'s>(
+        &'s self,
+        step: &'s Step,
+        flags: SendFlags,
+        resume_at: (u64, u64),
+        force: bool,
+        local_props: Option<&'s NvListRef>,
+    ) -> Stream<'s> {
+        let (source, target) = (&self.job.source, &self.job.target);
+        Stream { source, target, step, flags, resume_at, force, local_props }
+    }
+
+    /// Releases this job's holds on any listed snapshot that has holds.
+    fn release_stale(&self, lists: &[&[Snapshot]]) -> Result<Vec<String>> {
+        let tag = self.tag()?;
+        let mut stale = Vec::new();
+        for s in lists.iter().flat_map(|l| l.iter()).filter(|s| s.userrefs > 0) {
+            let holds =
+                self.zfs.holds(&s.name).map_err(self.zfs_error("reading the holds of", &s.name))?;
+            if holds.contains_key(tag.as_str()) {
+                stale.push(Hold::new(s.name.clone(), tag.clone()));
+            }
+        }
+        self.release_all(&stale)?;
+        Ok(stale.iter().map(|h| format!("{}#{}", h.snapshot, h.tag)).collect())
+    }
+
+    fn flags(&self) -> Result<SendFlags> {
+        let raw = match self.job.raw {
+            Raw::Always => true,
+            Raw::Never => false,
+            Raw::Auto => {
+                let fs = &self.job.source;
+                let props = self
+                    .zfs
+                    .properties(&fs.clone().into())
+                    .map_err(self.zfs_error("reading the properties of", fs))?;
+                props.get("encryption").is_some_and(|p| p.value != "off")
+            }
+        };
+        Ok(if raw { SendFlags::RAW } else { SendFlags::NATIVE })
+    }
+
+    fn local_props(&self) -> Result<Option<NvList>> {
+        let Some(value) = self.job.canmount.value() else { return Ok(None) };
+        let err = self.zfs_error("setting canmount on", &self.job.target);
+        let mut props = NvList::new().map_err(err)?;
+        props
+            .insert("canmount", &value)
+            .map_err(self.zfs_error("setting canmount on", &self.job.target))?;
+        Ok(Some(props))
+    }
+
+    fn snapshot_name(&self, fs: &DatasetName, short: &str) -> Result<SnapshotName> {
+        fs.snapshot(short).map_err(self.zfs_error("naming a snapshot of", fs))
+    }
+
+    /// The holds for one step: the snapshot sent and its base on the source,
+    /// the base on the target.
+    fn holds_for(&self, step: &Step, target_base: Option<&str>) -> Result<Vec<Hold>> {
+        let tag = self.tag()?;
+        let mut holds =
+            vec![Hold::new(self.snapshot_name(&self.job.source, &step.to.name)?, tag.clone())];
+        if let Some(Base::Snapshot(from)) = &step.from {
+            holds.push(Hold::new(self.snapshot_name(&self.job.source, from)?, tag.clone()));
+        }
+        if let Some(base) = target_base {
+            holds.push(Hold::new(self.snapshot_name(&self.job.target, base)?, tag));
+        }
+        Ok(holds)
+    }
+
+    /// One stream with its holds, released whatever happened.
+    fn send_step(&self, step: &Step, target_base: Option<&str>, stream: Stream<'_>) -> Result<u64> {
+        let holds = self.holds_for(step, target_base)?;
+        self.hold_all(&holds)?;
+        let moved = transfer(self.zfs.lzc(), &stream);
+        let released = self.release_all(&holds);
+        let bytes = moved.map_err(|(side, source)| Error::Transfer {
+            job: self.name.to_owned(),
+            snapshot: format!("{}@{}", self.job.source, step.to.name),
+            target: self.job.target.to_string(),
+            side,
+            source: Box::new(source),
+        })?;
+        released?;
+        Ok(bytes)
+    }
+
+    /// Runs the job; `say` gets one line per thing done, for the journal and
+    /// STATUS=.
+    pub fn run(&self, dry_run: bool, say: &mut dyn FnMut(&str)) -> Result<Report> {
+        let (src, dst) = (&self.job.source, &self.job.target);
+        let mut report = Report {
+            job: self.name.to_owned(),
+            source: src.to_string(),
+            target: dst.to_string(),
+            ..Report::default()
+        };
+        if !self.exists(src.as_str())? {
+            return Err(Error::SourceMissing {
+                job: self.name.to_owned(),
+                dataset: src.to_string(),
+            });
+        }
+        let mut target_exists = self.exists(dst.as_str())?;
+        if !target_exists {
+            let parent = dst.parent().map(|p| p.to_string()).unwrap_or_default();
+            if !self.exists(&parent)? {
+                return Err(Error::TargetParentMissing {
+                    job: self.name.to_owned(),
+                    target: dst.to_string(),
+                    parent,
+                });
+            }
+        }
+        let flags = self.flags()?;
+        report.raw = flags.raw;
+        let props = self.local_props()?;
+        let props = props.as_deref();
+        let src_snaps = self.snapshots(src)?;
+        let mut dst_snaps = if target_exists { self.snapshots(dst)? } else { Vec::new() };
+        if !dry_run {
+            report.released_stale_holds = self.release_stale(&[&src_snaps, &dst_snaps])?;
+            for h in &report.released_stale_holds {
+                say(&format!("{}: released the stale hold {h}", self.name));
+            }
+        }
+        let source = self.source(&src_snaps)?;
+        let mut partial_full = false;
+        // A dry run plans as if the pending resume had completed.
+        let mut resumed_dry: Option<Snap> = None;
+        let token = if target_exists {
+            self.zfs
+                .receive_resume_token(dst)
+                .map_err(self.zfs_error("reading the resume token of", dst))?
+        } else {
+            None
+        };
+        if let Some(token) = token {
+            let t = self
+                .zfs
+                .decode_resume_token(&token)
+                .map_err(self.zfs_error("decoding the resume token of", dst))?;
+            match helios64_replication::resume(&source, t.toguid, t.fromguid) {
+                Ok(step) => {
+                    say(&format!(
+                        "{}: resuming the receive of {} at {} bytes",
+                        self.name, step.to.name, t.bytes
+                    ));
+                    if !dry_run {
+                        let base = dst_snaps
+                            .iter()
+                            .rev()
+                            .find(|s| Some(s.guid) == t.fromguid)
+                            .map(|s| s.name.short_name().to_owned());
+                        let bytes = self.send_step(
+                            &step,
+                            base.as_deref(),
+                            self.stream(&step, t.flags, (t.object, t.offset), false, props),
+                        )?;
+                        report.received_bytes += bytes;
+                        dst_snaps = self.snapshots(dst)?;
+                    } else {
+                        resumed_dry = Some(Snap { createtxg: u64::MAX, ..step.to.clone() });
+                    }
+                    report.resumed = Some(step.to.name);
+                }
+                Err(why) => {
+                    say(&format!(
+                        "{}: the interrupted receive into {dst} cannot resume ({why}); aborting it",
+                        self.name
+                    ));
+                    partial_full = dst_snaps.is_empty();
+                    let removed = if dry_run {
+                        "would be aborted".to_owned()
+                    } else {
+                        match self
+                            .zfs
+                            .abort_receive(dst)
+                            .map_err(self.zfs_error("aborting the receive into", dst))?
+                        {
+                            Aborted::Nothing => "nothing removed".to_owned(),
+                            Aborted::Clone(c) => format!("destroyed {c}"),
+                            Aborted::PartialFilesystem(f) => format!("destroyed the partial {f}"),
+                        }
+                    };
+                    report.aborted = Some(format!("{why}: {removed}"));
+                    if !dry_run {
+                        target_exists = self.exists(dst.as_str())?;
+                    }
+                }
+            }
+        }
+        let target = if target_exists && !partial_full {
+            let mut target = Self::target(&dst_snaps);
+            target.snapshots.extend(resumed_dry);
+            Some(target)
+        } else {
+            None
+        };
+        let options =
+            Options { intermediates: self.job.intermediates, rollback: self.job.rollback };
+        let plan =
+            helios64_replication::plan(&source, target.as_ref(), options).map_err(|source| {
+                Error::Refused {
+                    job: self.name.to_owned(),
+                    source_fs: src.to_string(),
+                    target: dst.to_string(),
+                    source: Box::new(source),
+                }
+            })?;
+        if let Plan::Send(send) = &plan {
+            for step in &send.steps {
+                let to = format!("{src}@{}", step.to.name);
+                let from = step.from.as_ref().map(|b| base_name(src, b));
+                let space = self
+                    .zfs
+                    .lzc()
+                    .send_space(&to, from.as_deref(), flags)
+                    .map_err(self.zfs_error("estimating the stream of", &to))?;
+                report.estimated_bytes.push(space);
+            }
+        }
+        report.plan = Some(plan.clone());
+        if dry_run {
+            return Ok(report);
+        }
+        if let Plan::Send(send) = &plan {
+            let mut target_base = send.base.as_ref().map(|b| b.name.clone());
+            let total = send.steps.len();
+            for (i, step) in send.steps.iter().enumerate() {
+                let kind = if step.from.is_some() { "incremental" } else { "full" };
+                say(&format!(
+                    "{}: {}/{total}: {kind} {} (about {} bytes)",
+                    self.name,
+                    i + 1,
+                    step.to.name,
+                    report.estimated_bytes[i]
+                ));
+                // With rollback allowed, the first receive rolls back to the
+                // base whatever was written there since (`-F`); the planner
+                // has already refused or listed any newer snapshots.
+                let force = i == 0 && (send.rollback || self.job.rollback);
+                let sent = self.send_step(
+                    step,
+                    target_base.as_deref(),
+                    self.stream(step, flags, (0, 0), force, props),
+                );
+                report.received_bytes += match sent {
+                    Err(Error::Transfer { side: Side::Receive, source, .. })
+                        if source.errno() == Some(Errno(libc::ETXTBSY)) =>
+                    {
+                        return Err(self.modified(send.base.as_ref()));
+                    }
+                    other => other?,
+                };
+                target_base = Some(step.to.name.clone());
+            }
+        }
+        dst_snaps = self.snapshots(dst)?;
+        report.bookmark = self.keep_bookmark(&source, &dst_snaps)?;
+        if let Some(newest) = dst_snaps.iter().max_by_key(|s| s.createtxg) {
+            report.newest_target_snapshot = Some(newest.name.to_string());
+            report.newest_target_creation = Some(newest.creation);
+        }
+        Ok(report)
+    }
+
+    /// The refusal for a target the kernel found written since the base.
+    fn modified(&self, base: Option<&Snap>) -> Error {
+        Error::Refused {
+            job: self.name.to_owned(),
+            source_fs: self.job.source.to_string(),
+            target: self.job.target.to_string(),
+            source: Box::new(helios64_replication::Error::Diverged {
+                base: base.map(|b| b.name.clone()).unwrap_or_default(),
+                newer: Vec::new(),
+                modified: true,
+            }),
+        }
+    }
+
+    /// Bookmarks the newest replicated snapshot on the source (so pruning
+    /// there never breaks the chain) and destroys this job's older
+    /// bookmarks; returns the bookmark.
+    fn keep_bookmark(&self, before: &Source, dst_snaps: &[Snapshot]) -> Result<Option<String>> {
+        let src = &self.job.source;
+        let Some(newest) = dst_snaps.iter().max_by_key(|s| s.createtxg) else { return Ok(None) };
+        let prefix = bookmark_prefix(self.name);
+        let snapshots = self.snapshots(src)?;
+        let source = Source {
+            snapshots: snapshots.iter().map(snap_of).collect(),
+            bookmarks: before.bookmarks.clone(),
+        };
+        let keep = if let Some(s) = source.snapshots.iter().find(|s| s.guid == newest.guid) {
+            let short = format!("{prefix}{}", s.name);
+            let mark = format!("{src}#{short}");
+            // From the listing: lzc_exists does not see bookmarks.
+            if !source.bookmarks.iter().any(|b| b.name == short) {
+                let snap = format!("{src}@{}", s.name);
+                self.zfs
+                    .lzc()
+                    .bookmark(&[(&mark, &snap)])
+                    .map_err(self.zfs_error("bookmarking", &snap))?;
+            }
+            mark
+        } else if let Some(b) = source.bookmarks.iter().find(|b| b.guid == newest.guid) {
+            format!("{src}#{}", b.name)
+        } else {
+            return Ok(None);
+        };
+        let old: Vec<String> = source
+            .bookmarks
+            .iter()
+            .filter(|b| b.name.starts_with(&prefix))
+            .map(|b| format!("{src}#{}", b.name))
+            .filter(|b| *b != keep)
+            .collect();
+        let old: Vec<&str> = old.iter().map(String::as_str).collect();
+        self.zfs
+            .lzc()
+            .destroy_bookmarks(&old)
+            .map_err(self.zfs_error("destroying old bookmarks of", src))?;
+        Ok(Some(keep))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use helios64_replication::Send;
+
+    fn report(plan: Plan) -> Report {
+        Report {
+            job: "usb".into(),
+            source: "tank/home".into(),
+            target: "usb/home".into(),
+            plan: Some(plan),
+            estimated_bytes: vec![100, 20],
+            ..Report::default()
+        }
+    }
+
+    #[test]
+    fn summaries_name_every_step_its_base_and_the_size() {
+        let step = |from, to: &str| Step { from, to: Snap::new(to, 1, 1) };
+        let send = Send {
+            base: None,
+            rollback: false,
+            destroys: vec![],
+            steps: vec![step(None, "a"), step(Some(Base::Bookmark("m_a".into())), "b")],
+        };
+        assert_eq!(
+            report(Plan::Send(send.clone())).summary(),
+            "usb: tank/home → usb/home: full a, #m_a→b (about 120 bytes)"
+        );
+        let rolled = Send { rollback: true, destroys: vec!["x".into()], ..send };
+        assert!(report(Plan::Send(rolled)).summary().ends_with("(destroys x)"));
+        let up = report(Plan::UpToDate { newest: Snap::new("c", 3, 3) });
+        assert_eq!(up.summary(), "usb: tank/home → usb/home: up to date at c");
+    }
+
+    #[test]
+    fn holds_are_grouped_per_pool_for_lzc() {
+        let hold = |s: &str| Hold::new(s.parse().unwrap(), "t".parse().unwrap());
+        let groups = by_pool(&[hold("tank/a@s"), hold("usb/b@s"), hold("tank/a@r")]);
+        let names: Vec<Vec<String>> =
+            groups.iter().map(|g| g.iter().map(|h| h.snapshot.to_string()).collect()).collect();
+        assert_eq!(names, [vec!["tank/a@s", "tank/a@r"], vec!["usb/b@s"]]);
+    }
+
+    #[test]
+    fn tags_and_bookmarks_carry_the_job() {
+        assert_eq!(hold_tag("usb"), "helios64-replicate:usb");
+        assert_eq!(bookmark_prefix("usb"), "helios64-replicate_usb_");
+        assert!(hold_tag("usb").parse::<HoldTag>().is_ok());
+    }
+}
