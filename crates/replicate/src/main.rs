@@ -16,12 +16,11 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use helios64_replicate::cli::{Cli, Command, RunArgs};
 use helios64_replicate::{Error, JobRun, ReplicateConfig, Report};
 use helios64_service::cli::parse_args;
-use helios64_service::state::Freshness;
 use helios64_service::{Clock, ConfigSource, Exit, Notifier, StateDir, SystemClock, check_config};
 use helios64_text::error_chain;
 use helios64_zfs::Native;
@@ -104,11 +103,10 @@ fn run(source: &ConfigSource, args: &RunArgs) -> Exit {
     };
     let clock = SystemClock;
     let now = || clock.wall().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let records = StateDir::new(&args.record_dir);
-    let mut state: State = match records.read("replicate", 1, Duration::MAX, &clock) {
-        Ok(Freshness::Fresh(s) | Freshness::Stale { state: s, .. }) => s,
-        _ => State::default(),
-    };
+    // Each job's outcome, written at the end into the state file that every
+    // instance (one unit per job) shares, under its lock: a run writes only
+    // the jobs it ran, over what the file holds then, not when it started.
+    let mut outcomes: Vec<(String, JobState)> = Vec::new();
     // Type=notify, so that stopping the unit mid-stream is a stop, not a
     // failed start; READY=1 comes first, STATUS= follows each step.
     let notifier = Notifier::from_env();
@@ -121,18 +119,14 @@ fn run(source: &ConfigSource, args: &RunArgs) -> Exit {
         };
         let run = JobRun { zfs: &zfs, name, job };
         let result = run.run(args.dry_run, &mut progress);
-        let record = state.jobs.entry(name.clone()).or_default();
-        record.last_run = now();
+        let mut record = JobState { last_run: now(), ..JobState::default() };
         match result {
             Ok(report) => {
                 print_report(&report, args);
                 record.result = "ok".to_owned();
-                record.error = None;
                 record.received_bytes = report.received_bytes;
-                if report.newest_target_snapshot.is_some() {
-                    record.newest_target_snapshot = report.newest_target_snapshot;
-                    record.newest_target_creation = report.newest_target_creation;
-                }
+                record.newest_target_snapshot = report.newest_target_snapshot;
+                record.newest_target_creation = report.newest_target_creation;
             }
             Err(e) => {
                 let text = error_chain(&e);
@@ -142,11 +136,31 @@ fn run(source: &ConfigSource, args: &RunArgs) -> Exit {
                 exit = exit.max_by_code(exit_of(&e));
             }
         }
+        outcomes.push((name.clone(), record));
     }
-    if !args.dry_run
-        && let Err(e) = records.write("replicate", 1, &clock, &state)
-    {
-        say(&format!("state file: {}", e.one_line()));
+    if !args.dry_run {
+        let records = StateDir::new(&args.record_dir);
+        let written = records.update("replicate", 1, &clock, |state: &mut State| {
+            for (name, record) in outcomes {
+                let last = state.jobs.entry(name).or_default();
+                // A failed run, or one that found no target snapshot, keeps
+                // the freshness the last good run recorded.
+                if record.newest_target_snapshot.is_none() {
+                    let (snapshot, creation) =
+                        (last.newest_target_snapshot.take(), last.newest_target_creation);
+                    *last = JobState {
+                        newest_target_snapshot: snapshot,
+                        newest_target_creation: creation,
+                        ..record
+                    };
+                } else {
+                    *last = record;
+                }
+            }
+        });
+        if let Err(e) = written {
+            say(&format!("state file: {}", e.one_line()));
+        }
     }
     exit
 }

@@ -19,7 +19,7 @@
 
 use std::fs;
 use std::io::{self, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -159,6 +159,45 @@ impl StateDir {
             Freshness::Fresh(envelope.state)
         })
     }
+
+    /// Reads `daemon`'s state, lets `change` edit it, and writes it back,
+    /// all under an exclusive lock on `.{daemon}.lock` beside it: for a
+    /// file several processes share (one unit instance per job), each of
+    /// which would otherwise write back the copy it read when it started
+    /// and drop what another wrote since. A file that is absent, of
+    /// another schema or unreadable as this state starts from
+    /// `T::default()`: a state file is rebuilt by the next run, and a
+    /// stuck one must not stop every later write.
+    pub fn update<T: Serialize + DeserializeOwned + Default>(
+        &self,
+        daemon: &str,
+        schema: u32,
+        clock: &dyn Clock,
+        change: impl FnOnce(&mut T),
+    ) -> Result<PathBuf> {
+        fs::DirBuilder::new().recursive(true).mode(0o755).create(&self.dir).map_err(|source| {
+            Error::Io { op: IoOp::CreateStateDir, path: self.dir.clone(), source }
+        })?;
+        let lock_path = self.dir.join(format!(".{daemon}.lock"));
+        let io_error = |source| Error::Io { op: IoOp::WriteState, path: lock_path.clone(), source };
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o644)
+            .open(&lock_path)
+            .map_err(io_error)?;
+        lock.lock().map_err(io_error)?;
+        let mut state = match self.read::<T>(daemon, schema, Duration::MAX, clock) {
+            Ok(Freshness::Fresh(state) | Freshness::Stale { state, .. }) => state,
+            Ok(Freshness::Absent) | Err(_) => T::default(),
+        };
+        change(&mut state);
+        // The lock goes with the file descriptor, after the rename.
+        let written = self.write(daemon, schema, clock, &state);
+        drop(lock);
+        written
+    }
 }
 
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -196,6 +235,49 @@ mod tests {
 
     fn fans(n: u8) -> Fans {
         Fans { p6: n, p7: n / 2, note: "x".repeat(usize::from(n) * 400) }
+    }
+
+    #[test]
+    fn update_waits_for_another_writer_and_keeps_its_change() {
+        use std::collections::BTreeMap;
+        use std::sync::mpsc;
+        type Jobs = BTreeMap<String, u32>;
+        let dir = tempfile::tempdir().unwrap();
+        let states = &StateDir::new(dir.path());
+        let (inside_tx, inside_rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            let a = scope.spawn(move || {
+                states.update("replicate", 1, &SimClock::at_2024(), |jobs: &mut Jobs| {
+                    jobs.insert("a".into(), 1);
+                    inside_tx.send(()).unwrap();
+                    go_rx.recv().unwrap();
+                })
+            });
+            inside_rx.recv().unwrap();
+            let (done_tx, done_rx) = mpsc::channel();
+            let b = scope.spawn(move || {
+                let r = states.update("replicate", 1, &SimClock::at_2024(), |jobs: &mut Jobs| {
+                    jobs.insert("b".into(), 2);
+                });
+                done_tx.send(()).unwrap();
+                r
+            });
+            // While the first holds the lock, the second must wait (without
+            // the lock it would read the old file, write, and be overwritten).
+            let b_waited = done_rx.recv_timeout(Duration::from_millis(300)).is_err();
+            go_tx.send(()).unwrap();
+            a.join().unwrap().unwrap();
+            b.join().unwrap().unwrap();
+            assert!(b_waited, "the second update ran while the first held the file");
+        });
+        let clock = SimClock::at_2024();
+        let Freshness::Fresh(jobs) =
+            states.read::<Jobs>("replicate", 1, Duration::MAX, &clock).unwrap()
+        else {
+            panic!("no state")
+        };
+        assert_eq!(jobs, BTreeMap::from([("a".into(), 1), ("b".into(), 2)]));
     }
 
     #[test]
