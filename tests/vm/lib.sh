@@ -484,9 +484,10 @@ boot() {
 # --systemd, after a passing suite: the guest armed the UPS power-off (mains
 # off, pack low) and helios64-upsd, under its unit, must have powered the
 # guest off by itself. Evidence: QEMU exited on its own before the timeout,
-# the daemon logged its decision and its `systemctl poweroff` (the journal,
-# streamed to the live log; the run's last lines can be lost to the
-# shutdown, these come before it), the
+# the daemon logged its decision (the journal, streamed to the live log;
+# its `systemctl poweroff ...: done` line comes while systemd is already
+# stopping the journal's forwarding, and was lost once in CI, so it is not
+# required), the
 # system-shutdown hooks ran with the verb poweroff, and the kernel powered
 # down. Sets POWEROFF_FAILURE and fails otherwise.
 check_ups_poweroff() {
@@ -500,8 +501,6 @@ check_ups_poweroff() {
     POWEROFF_FAILURE="UPS power-off: QEMU did not exit by itself (exit code $qrc)"
   elif ! grep -q 'helios64-upsd\[[0-9]*\]: SHUTDOWN: battery low' "$live"; then
     POWEROFF_FAILURE="UPS power-off: helios64-upsd's journal has no 'SHUTDOWN: battery low'"
-  elif ! grep -q 'helios64-upsd\[[0-9]*\]: systemctl poweroff .*: done' "$live"; then
-    POWEROFF_FAILURE="UPS power-off: helios64-upsd's journal does not show \`systemctl poweroff\` done"
   elif ! grep -q 'helios64-vm: system-shutdown hooks ran (poweroff)' "$serial"; then
     POWEROFF_FAILURE="UPS power-off: systemd-shutdown did not run the hooks with 'poweroff'"
   elif ! grep -q 'reboot: Power down' "$serial"; then
