@@ -68,7 +68,8 @@ pub(crate) fn run(args: Args) -> ExitCode {
     // The wall clock pinned at the assessment's moment (`--at`), so state
     // file ages agree with it.
     let clock = helios64_service::SimClock::new(now);
-    let inputs = collect::inputs(&root, &states, &clock, board, smart, pools, events);
+    let mut inputs = collect::inputs(&root, &states, &clock, board, smart, pools, events);
+    inputs.replication = collect::replication_state(&root, &config.replication.state_dir, &clock);
     let health = assess(&inputs, &config, now);
 
     let mut out = io::stdout().lock();

@@ -71,7 +71,10 @@ impl Scraper {
             Reading::Read(r) => r.clone(),
             Reading::Failed(_) | Reading::Skipped(_) => Vec::new(),
         };
-        let inputs = collect::inputs(&self.root, &self.states, clock, board, smart, pools, events);
+        let mut inputs =
+            collect::inputs(&self.root, &self.states, clock, board, smart, pools, events);
+        inputs.replication =
+            collect::replication_state(&self.root, &config.replication.state_dir, clock);
         let health = assess(&inputs, config, clock.wall());
         // The whole read-and-assess, as its own collector line.
         let own = [CollectorStatus {

@@ -334,6 +334,23 @@ pub fn upsd_state(states: &StateDir, clock: &dyn Clock) -> DaemonState<helios64_
     }
 }
 
+/// `helios64-replicate`'s state file in `dir` (on the box: under `root`).
+pub fn replication_state(
+    root: &Root,
+    dir: &std::path::Path,
+    clock: &dyn Clock,
+) -> DaemonState<helios64_replication::ReplicationState> {
+    use helios64_replication::state::{STATE_NAME, STATE_SCHEMA};
+    let states = StateDir::new(root.base().join(dir.strip_prefix("/").unwrap_or(dir)));
+    // A oneshot's file is as old as its last run; freshness is judged per
+    // job, from its newest target snapshot.
+    match states.read(STATE_NAME, STATE_SCHEMA, Duration::MAX, clock) {
+        Ok(Freshness::Fresh(s) | Freshness::Stale { state: s, .. }) => DaemonState::Fresh(s),
+        Ok(Freshness::Absent) => DaemonState::Absent,
+        Err(e) => DaemonState::Unreadable(helios64_text::error_chain(&e)),
+    }
+}
+
 /// Whether `helios64-pin` manages the box: its state file exists.
 pub fn pin_managed(root: &Root, states: &StateDir) -> bool {
     root.exists(&states.path("pin")).unwrap_or(false)
@@ -386,5 +403,6 @@ pub fn inputs(
         disk_links,
         fand,
         upsd,
+        replication: DaemonState::Absent,
     }
 }

@@ -66,6 +66,17 @@ pub struct Thresholds {
     pub board_problem: Level,
     /// A source (board, SMART, ZFS) could not be read.
     pub collector_failed: Level,
+    /// A replication job's last run failed (`helios64-replicate`).
+    pub replication_failed: Level,
+    /// A replication target's newest snapshot is older than
+    /// `replication.stale_after_hours`.
+    pub replication_stale: Level,
+    /// A job's last restore test (`helios64-replicate verify`) failed: the
+    /// backup is damaged, differs from its source, or is not there.
+    pub restore_test_failed: Level,
+    /// A job's last restore test is older than
+    /// `replication.verify_overdue_days` (only once it has had one).
+    pub restore_test_overdue: Level,
 }
 
 impl Default for Thresholds {
@@ -94,6 +105,10 @@ impl Default for Thresholds {
             fand_expected: false,
             board_problem: Level::Warning,
             collector_failed: Level::Unknown,
+            replication_failed: Level::Warning,
+            replication_stale: Level::Warning,
+            restore_test_failed: Level::Critical,
+            restore_test_overdue: Level::Warning,
         }
     }
 }
@@ -167,6 +182,30 @@ impl Default for SmartConfig {
     }
 }
 
+/// Where the replication jobs' state is, and when a backup is too old.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplicationConfig {
+    /// `helios64-replicate`'s state directory (its `replicate.json`); no
+    /// file there: no jobs, no reasons.
+    pub state_dir: PathBuf,
+    /// A target whose newest snapshot is older than this (hours) is stale.
+    pub stale_after_hours: u64,
+    /// A restore test older than this (days) is overdue (the verify timer
+    /// runs monthly).
+    pub verify_overdue_days: u64,
+}
+
+impl Default for ReplicationConfig {
+    fn default() -> Self {
+        ReplicationConfig {
+            state_dir: PathBuf::from(helios64_replication::state::STATE_DIR),
+            stale_after_hours: 48,
+            verify_overdue_days: 45,
+        }
+    }
+}
+
 /// The whole `health.toml`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -181,6 +220,8 @@ pub struct HealthConfig {
     pub leds: Leds,
     /// SMART.
     pub smart: SmartConfig,
+    /// Replication jobs.
+    pub replication: ReplicationConfig,
     /// The PCI address of the SATA controller whose ports 1–5 are the
     /// bays; unset: the Helios64's JMB585, found by its PCI id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,6 +247,18 @@ impl Config for HealthConfig {
         if self.smart.timeout_seconds == 0 {
             return Err(Invalid::new(
                 KeyPath::root().key("smart").key("timeout_seconds"),
+                "must be at least 1",
+            ));
+        }
+        if self.replication.stale_after_hours == 0 || self.replication.verify_overdue_days == 0 {
+            return Err(Invalid::new(
+                KeyPath::root().key("replication").key(
+                    if self.replication.stale_after_hours == 0 {
+                        "stale_after_hours"
+                    } else {
+                        "verify_overdue_days"
+                    },
+                ),
                 "must be at least 1",
             ));
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use helios64_fan::FanState;
+use helios64_replication::ReplicationState;
 use helios64_smart::report::Entry;
 use helios64_status::BoxStatus;
 use helios64_ups::UpsState;
@@ -114,6 +115,9 @@ pub struct Inputs {
     /// upsd holds the charger's GPIO lines, so a direct read would find
     /// them busy.
     pub upsd: DaemonState<UpsState>,
+    /// The replication jobs' state file (`helios64-replicate`'s; a oneshot,
+    /// so never stale: each job's freshness is its newest target snapshot).
+    pub replication: DaemonState<ReplicationState>,
     /// Whether the IRQ pinning daemon manages this box (its state file
     /// exists): pinning drift is then a reason under `pinning = "auto"`.
     pub pin_managed: bool,
@@ -132,6 +136,7 @@ impl Inputs {
             disk_links: BTreeMap::new(),
             fand: DaemonState::Absent,
             upsd: DaemonState::Absent,
+            replication: DaemonState::Absent,
             pin_managed: false,
             collectors: Vec::new(),
         }

@@ -49,14 +49,14 @@ pub mod resolve;
 
 pub use assess::assess;
 pub use collect::{Collector, CollectorOutcome};
-pub use config::{HealthConfig, Leds, PinningCheck, SmartConfig, Thresholds};
+pub use config::{HealthConfig, Leds, PinningCheck, ReplicationConfig, SmartConfig, Thresholds};
 pub use error::{Error, Result};
 pub use inputs::{DaemonState, Inputs, PoolEvent, Reading, SmartReading};
 pub use level::Level;
 pub use model::{
     BayHealth, BoardHealth, CollectorStatus, DaemonView, DiskHealth, FanHealth, Health, NicHealth,
-    PinningHealth, PoolHealth, ScanView, SmartView, SpaceView, TempHealth, UpsHealth, VdevHealth,
-    VdevLink,
+    PinningHealth, PoolHealth, ReplicationHealth, RestoreTestView, ScanView, SmartView, SpaceView,
+    TempHealth, UpsHealth, VdevHealth, VdevLink,
 };
 pub use reason::{Reason, ReasonCode, Subject};
 pub use render::{summary_line, write_table};

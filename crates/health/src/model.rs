@@ -29,6 +29,8 @@ pub struct Health {
     pub pools: Vec<PoolHealth>,
     /// Temperatures, fans, UPS, NICs, pinning.
     pub board: BoardHealth,
+    /// The replication jobs, as `helios64-replicate` last left them.
+    pub replication: Vec<ReplicationHealth>,
 }
 
 impl Health {
@@ -331,4 +333,47 @@ pub struct PinningHealth {
     pub irqs_drifted: Vec<String>,
     /// RPS queues not as planned (`end0 rx-0`).
     pub rps_drifted: Vec<String>,
+}
+
+/// A replication job, from its state file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplicationHealth {
+    /// The job (`[jobs.NAME]` of replicate.toml).
+    pub job: String,
+    /// When it last ran (Unix seconds).
+    pub last_run_unix: u64,
+    /// `ok` or `failed`.
+    pub result: &'static str,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The target's newest snapshot.
+    pub newest_snapshot: Option<String>,
+    /// Its creation (Unix seconds).
+    pub newest_snapshot_unix: Option<u64>,
+    /// Its age (seconds): how old the backup is.
+    pub newest_snapshot_age_seconds: Option<u64>,
+    /// Bytes received by the last run.
+    pub received_bytes: u64,
+    /// The last restore test, when there was one.
+    pub verify: Option<RestoreTestView>,
+}
+
+/// A job's last restore test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RestoreTestView {
+    /// When it ran (Unix seconds).
+    pub at_unix: u64,
+    /// `ok` or `failed`.
+    pub result: &'static str,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Bytes read back.
+    pub read_back_bytes: u64,
+    /// File bytes compared with the source.
+    pub content_bytes_compared: u64,
+    /// Why contents were not compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contents_skipped: Option<String>,
 }

@@ -119,6 +119,14 @@ pub enum ReasonCode {
     BoardProblem,
     /// A source could not be read.
     CollectorFailed,
+    /// A replication job's last run failed.
+    ReplicationFailed,
+    /// A replication target's newest snapshot is too old.
+    ReplicationStale,
+    /// A restore test failed.
+    RestoreTestFailed,
+    /// A restore test is overdue.
+    RestoreTestOverdue,
 }
 
 impl ReasonCode {
@@ -147,6 +155,10 @@ impl ReasonCode {
             ReasonCode::LinkBelowLineRate => "link_below_line_rate",
             ReasonCode::BoardProblem => "board_problem",
             ReasonCode::CollectorFailed => "collector_failed",
+            ReasonCode::ReplicationFailed => "replication_failed",
+            ReasonCode::ReplicationStale => "replication_stale",
+            ReasonCode::RestoreTestFailed => "restore_test_failed",
+            ReasonCode::RestoreTestOverdue => "restore_test_overdue",
         }
     }
 }

@@ -29,6 +29,7 @@
 mod board;
 mod family;
 mod pools;
+mod replication;
 mod smart;
 
 pub use family::{Family, Sample, Value};
@@ -72,6 +73,7 @@ pub fn families(s: &Snapshot<'_>) -> Vec<Family> {
     smart::smart(s, &mut out);
     board::bays(s.health, &mut out);
     board::board(s.health, &mut out);
+    replication::replication(s.health, &mut out);
     out.retain(|f| !f.samples.is_empty());
     out
 }

@@ -26,6 +26,27 @@ pub struct Cli {
 pub enum Command {
     /// Replicate every job, or one (what the timer runs).
     Run(RunArgs),
+    /// The restore test: read the target's newest snapshot back, mount it
+    /// read-only beside its source snapshot and compare them (what the
+    /// monthly verify timer runs).
+    Verify(VerifyArgs),
+}
+
+/// `helios64-replicate verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The job to test; all of them without it.
+    pub job: Option<String>,
+    /// Print each job's report as one JSON line on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the persistent state file goes.
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/helios64/replicate", hide = true)]
+    pub record_dir: PathBuf,
+    /// Where the snapshots are mounted for the comparison (a directory of
+    /// the run's own is made in it, in a mount namespace of its own).
+    #[arg(long, value_name = "DIR", default_value = "/tmp", hide = true)]
+    pub scratch_dir: PathBuf,
 }
 
 /// `helios64-replicate run`.

@@ -39,10 +39,19 @@ pub struct Job {
     /// never mounts over the live datasets), `off`, or `keep` (not set).
     #[serde(default)]
     pub canmount: CanMount,
+    /// The restore test (`verify`) compares file contents up to this many
+    /// bytes (1 GiB by default), a different sample each time when the
+    /// snapshot is larger; every entry's metadata is always compared.
+    #[serde(default = "verify_content_bytes")]
+    pub verify_content_bytes: u64,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn verify_content_bytes() -> u64 {
+    1 << 30
 }
 
 /// When to send raw.

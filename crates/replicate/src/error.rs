@@ -71,6 +71,65 @@ pub enum Error {
         #[source]
         source: Box<helios64_replication::Error>,
     },
+    /// A restore test found no target, or a target without a snapshot.
+    #[error("job {job}: {target} has no snapshot to verify")]
+    NothingToVerify {
+        /// The job.
+        job: String,
+        /// The target.
+        target: String,
+    },
+    /// Reading the target snapshot back failed: a damaged backup (checksum
+    /// errors) or an unreadable pool.
+    #[error("job {job}: reading {snapshot} back failed")]
+    ReadBack {
+        /// The job.
+        job: String,
+        /// The target snapshot.
+        snapshot: String,
+        /// The send's error.
+        #[source]
+        source: Box<ZfsError>,
+    },
+    /// A snapshot could not be mounted for a restore test.
+    #[error("job {job}: mounting {what} at {}", path.display())]
+    Mount {
+        /// The job.
+        job: String,
+        /// The snapshot (or what was being done).
+        what: String,
+        /// The mount point.
+        path: std::path::PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading a mounted snapshot's tree failed.
+    #[error("job {job}: comparing the snapshots")]
+    Compare {
+        /// The job.
+        job: String,
+        /// The path that could not be read.
+        #[source]
+        source: Box<crate::compare::CompareError>,
+    },
+    /// The backup differs from its source.
+    #[error(
+        "job {job}: {target_snapshot} differs from {source_snapshot} in {count} place(s): {}",
+        first.join("; ")
+    )]
+    Differs {
+        /// The job.
+        job: String,
+        /// The source snapshot.
+        source_snapshot: String,
+        /// The target snapshot.
+        target_snapshot: String,
+        /// How many differences.
+        count: u64,
+        /// The first of them.
+        first: Vec<String>,
+    },
 }
 
 fn side_name(side: Side) -> &'static str {
@@ -86,14 +145,21 @@ impl Error {
     pub fn needs_a_person(&self) -> bool {
         matches!(
             self,
-            Error::Refused { .. } | Error::SourceMissing { .. } | Error::TargetParentMissing { .. }
+            Error::Refused { .. }
+                | Error::SourceMissing { .. }
+                | Error::TargetParentMissing { .. }
+                | Error::NothingToVerify { .. }
+                | Error::ReadBack { .. }
+                | Error::Differs { .. }
         )
     }
 
     /// Whether ZFS itself is not usable (module missing, libzfs mismatch).
     pub fn zfs_unavailable(&self) -> bool {
         match self {
-            Error::Zfs { source, .. } | Error::Transfer { source, .. } => {
+            Error::Zfs { source, .. }
+            | Error::Transfer { source, .. }
+            | Error::ReadBack { source, .. } => {
                 matches!(source.kind(), ErrorKind::ModuleNotLoaded | ErrorKind::VersionMismatch)
             }
             _ => false,

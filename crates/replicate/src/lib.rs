@@ -10,14 +10,20 @@
 //!   (tag `helios64-replicate:JOB`) on its snapshots at both ends; and a
 //!   bookmark of the newest replicated snapshot on the source.
 //! * [`transfer()`]: one stream, send and receive in two threads over a pipe.
+//! * [`Verify`]: the restore test ([`VerifyReport`]): the target's newest
+//!   snapshot read back whole, mounted read-only beside its source snapshot
+//!   and compared with it ([`compare`]).
 
 pub mod cli;
+pub mod compare;
 mod config;
 mod error;
 mod job;
 mod transfer;
+mod verify;
 
 pub use config::{CanMount, Job, Raw, ReplicateConfig, valid_job_name};
 pub use error::{Error, Result};
 pub use job::{JobRun, Report, bookmark_prefix, hold_tag};
 pub use transfer::{Side, Stream, base_name, transfer};
+pub use verify::{Verify, VerifyReport};

@@ -6,49 +6,34 @@
 //! job's result and the age of its newest target snapshot go to
 //! `/var/lib/helios64/replicate/replicate.json`.
 //!
-//! Exit codes: 0 every job done (or up to date); 1 a job was refused or a
+//! `verify [JOB]` is the restore test: each job's newest target snapshot
+//! read back whole, mounted read-only beside its source snapshot and
+//! compared; the result goes to the same state file (`verify`), which
+//! `helios64 health` reads.
+//!
+//! Exit codes: 0 every job done (or up to date; for verify: passed); 1 a job was refused or a
 //! dataset is missing (diverged target, no common snapshot, missing source
-//! or target parent: a person has to look; nothing was destroyed); 64
+//! or target parent; for verify: nothing to verify, a damaged or different
+//! backup: a person has to look; nothing was destroyed); 64
 //! usage; 69 ZFS unavailable; 75 a stream or ZFS call failed (the next run
 //! resumes or retries); 78 bad configuration or an unknown job. With
 //! several jobs, the highest of these.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::UNIX_EPOCH;
 
-use helios64_replicate::cli::{Cli, Command, RunArgs};
-use helios64_replicate::{Error, JobRun, ReplicateConfig, Report};
+use helios64_replicate::cli::{Cli, Command, RunArgs, VerifyArgs};
+use helios64_replicate::{Error, Job, JobRun, ReplicateConfig, Report, Verify};
+use helios64_replication::state::{
+    JobRecord, Outcome, ReplicationState, STATE_NAME, STATE_SCHEMA, VerifyRecord,
+};
 use helios64_service::cli::parse_args;
 use helios64_service::{Clock, ConfigSource, Exit, Notifier, StateDir, SystemClock, check_config};
 use helios64_text::error_chain;
 use helios64_zfs::Native;
-use serde::{Deserialize, Serialize};
 
 const PROGRAM: &str = "helios64-replicate";
-
-/// One job's record in the state file (schema 1).
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct JobState {
-    /// When the job last ran, Unix seconds.
-    last_run: u64,
-    /// `ok` or `failed`.
-    result: String,
-    /// The error, when it failed.
-    error: Option<String>,
-    /// The target's newest snapshot: how fresh the backup is.
-    newest_target_snapshot: Option<String>,
-    /// Its creation time, Unix seconds.
-    newest_target_creation: Option<u64>,
-    /// Bytes received by the last run.
-    received_bytes: u64,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct State {
-    jobs: BTreeMap<String, JobState>,
-}
 
 fn say(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{PROGRAM}: {line}");
@@ -68,62 +53,81 @@ fn main() -> ExitCode {
     }
     let exit = match &cli.command {
         Some(Command::Run(args)) => run(&source, args),
+        Some(Command::Verify(args)) => verify(&source, args),
         None => {
-            say("a subcommand is needed: run [JOB] (or --check-config); see --help");
+            say(
+                "a subcommand is needed: run [JOB] or verify [JOB] (or --check-config); see --help",
+            );
             Exit::Usage
         }
     };
     ExitCode::from(exit.code())
 }
 
-fn run(source: &ConfigSource, args: &RunArgs) -> Exit {
+/// The configuration, the jobs asked for (all without a name) and ZFS, or
+/// the exit that says why not.
+fn setup(
+    source: &ConfigSource,
+    job: Option<&String>,
+) -> Result<(Vec<(String, Job)>, Native), Exit> {
     let config = match source.load::<ReplicateConfig>() {
         Ok(l) => l.into_config(),
         Err(e) => {
             say(&e.one_line());
-            return e.exit();
+            return Err(e.exit());
         }
     };
-    let jobs: Vec<(&String, &helios64_replicate::Job)> = match &args.job {
-        Some(name) => match config.jobs.get_key_value(name) {
-            Some(job) => vec![job],
+    let jobs: Vec<(String, Job)> = match job {
+        Some(name) => match config.jobs.get(name) {
+            Some(job) => vec![(name.clone(), job.clone())],
             None => {
                 say(&format!("no job {name:?} in the configuration"));
-                return Exit::Config;
+                return Err(Exit::Config);
             }
         },
-        None => config.jobs.iter().collect(),
+        None => config.jobs.into_iter().collect(),
     };
-    let zfs = match Native::open() {
-        Ok(z) => z,
+    match Native::open() {
+        Ok(z) => Ok((jobs, z)),
         Err(e) => {
             say(&format!("ZFS: {}", error_chain(&e)));
-            return Exit::Unavailable;
+            Err(Exit::Unavailable)
         }
+    }
+}
+
+fn unix_now(clock: &SystemClock) -> u64 {
+    clock.wall().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn run(source: &ConfigSource, args: &RunArgs) -> Exit {
+    let (jobs, zfs) = match setup(source, args.job.as_ref()) {
+        Ok(set) => set,
+        Err(exit) => return exit,
     };
     let clock = SystemClock;
-    let now = || clock.wall().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let now = || unix_now(&clock);
     // Each job's outcome, written at the end into the state file that every
     // instance (one unit per job) shares, under its lock: a run writes only
     // the jobs it ran, over what the file holds then, not when it started.
-    let mut outcomes: Vec<(String, JobState)> = Vec::new();
+    let mut outcomes: Vec<(String, JobRecord)> = Vec::new();
     // Type=notify, so that stopping the unit mid-stream is a stop, not a
     // failed start; READY=1 comes first, STATUS= follows each step.
     let notifier = Notifier::from_env();
     notifier.ready(&format!("{} jobs", jobs.len()));
     let mut exit = Exit::Ok;
-    for (name, job) in jobs {
+    for (name, job) in &jobs {
         let mut progress = |line: &str| {
             say(line);
             notifier.status(line);
         };
         let run = JobRun { zfs: &zfs, name, job };
         let result = run.run(args.dry_run, &mut progress);
-        let mut record = JobState { last_run: now(), ..JobState::default() };
+        let mut record = JobRecord { last_run: now(), ..JobRecord::default() };
         match result {
             Ok(report) => {
                 print_report(&report, args);
-                record.result = "ok".to_owned();
+                record.result = Outcome::Ok;
                 record.received_bytes = report.received_bytes;
                 record.newest_target_snapshot = report.newest_target_snapshot;
                 record.newest_target_creation = report.newest_target_creation;
@@ -131,7 +135,7 @@ fn run(source: &ConfigSource, args: &RunArgs) -> Exit {
             Err(e) => {
                 let text = error_chain(&e);
                 say(&text);
-                record.result = "failed".to_owned();
+                record.result = Outcome::Failed;
                 record.error = Some(text);
                 exit = exit.max_by_code(exit_of(&e));
             }
@@ -140,27 +144,71 @@ fn run(source: &ConfigSource, args: &RunArgs) -> Exit {
     }
     if !args.dry_run {
         let records = StateDir::new(&args.record_dir);
-        let written = records.update("replicate", 1, &clock, |state: &mut State| {
-            for (name, record) in outcomes {
-                let last = state.jobs.entry(name).or_default();
-                // A failed run, or one that found no target snapshot, keeps
-                // the freshness the last good run recorded.
-                if record.newest_target_snapshot.is_none() {
-                    let (snapshot, creation) =
-                        (last.newest_target_snapshot.take(), last.newest_target_creation);
-                    *last = JobState {
-                        newest_target_snapshot: snapshot,
-                        newest_target_creation: creation,
-                        ..record
-                    };
-                } else {
-                    *last = record;
+        let written =
+            records.update(STATE_NAME, STATE_SCHEMA, &clock, |state: &mut ReplicationState| {
+                for (name, record) in outcomes {
+                    state.record_run(&name, record);
                 }
-            }
-        });
+            });
         if let Err(e) = written {
             say(&format!("state file: {}", e.one_line()));
         }
+    }
+    exit
+}
+
+fn verify(source: &ConfigSource, args: &VerifyArgs) -> Exit {
+    let (jobs, zfs) = match setup(source, args.job.as_ref()) {
+        Ok(set) => set,
+        Err(exit) => return exit,
+    };
+    let clock = SystemClock;
+    let notifier = Notifier::from_env();
+    notifier.ready(&format!("verifying {} jobs", jobs.len()));
+    let mut exit = Exit::Ok;
+    let mut records: Vec<(String, VerifyRecord)> = Vec::new();
+    for (name, job) in &jobs {
+        notifier.status(&format!("{name}: verifying {}", job.target));
+        let at = unix_now(&clock);
+        let test = Verify { zfs: &zfs, name, job, scratch: &args.scratch_dir, seed: at };
+        let record = match test.run() {
+            Ok(report) => {
+                let mut out = std::io::stdout().lock();
+                let line = if args.json {
+                    serde_json::to_string(&report).unwrap_or_default()
+                } else {
+                    format!("{}: passed", report.summary())
+                };
+                let _ = writeln!(out, "{line}");
+                report.record(at)
+            }
+            Err(e) => {
+                let text = error_chain(&e);
+                say(&format!("restore test failed: {text}"));
+                exit = exit.max_by_code(exit_of(&e));
+                VerifyRecord {
+                    at,
+                    result: Outcome::Failed,
+                    error: Some(text),
+                    snapshot: None,
+                    ..VerifyRecord::default()
+                }
+            }
+        };
+        records.push((name.clone(), record));
+    }
+    let written = StateDir::new(&args.record_dir).update(
+        STATE_NAME,
+        STATE_SCHEMA,
+        &clock,
+        |state: &mut ReplicationState| {
+            for (name, record) in records {
+                state.record_verify(&name, record);
+            }
+        },
+    );
+    if let Err(e) = written {
+        say(&format!("state file: {}", e.one_line()));
     }
     exit
 }

@@ -28,10 +28,12 @@
 //! ```
 
 mod plan;
+pub mod state;
 #[cfg(test)]
 mod tests;
 
 pub use plan::{Base, Plan, Send, Step, plan, resume};
+pub use state::{JobRecord, Outcome, ReplicationState, VerifyRecord};
 
 use serde::Serialize;
 

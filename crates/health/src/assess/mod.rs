@@ -3,6 +3,7 @@
 mod bays;
 mod board;
 mod pools;
+mod replication;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,6 +28,7 @@ pub fn assess(inputs: &Inputs, config: &HealthConfig, now: SystemTime) -> Health
     let pools = pools::assess(inputs, config, &located, now_unix, &mut reasons);
     let bays = bays::assess(inputs, config, &pools, now_unix, &mut reasons);
     let board = board::assess(inputs, config, &mut reasons);
+    let replication = replication::assess(inputs, config, now_unix, &mut reasons);
 
     for (name, reading) in [("smart", failure(&inputs.smart)), ("zfs", failure(&inputs.pools))] {
         if let Some(error) = reading {
@@ -60,6 +62,7 @@ pub fn assess(inputs: &Inputs, config: &HealthConfig, now: SystemTime) -> Health
         bays,
         pools,
         board,
+        replication,
     };
     for bay in &mut health.bays {
         bay.level = health

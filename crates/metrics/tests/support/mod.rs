@@ -14,6 +14,7 @@ use helios64_health::{
     DaemonState, Health, HealthConfig, Inputs, PoolEvent, Reading, SmartReading, assess,
 };
 use helios64_metrics::{Snapshot, families};
+use helios64_replication::{JobRecord, ReplicationState, VerifyRecord};
 use helios64_service::SimClock;
 use helios64_service::state::StateDir;
 use helios64_zfs_model::ScanState;
@@ -105,6 +106,19 @@ pub(crate) fn rich() -> (Health, Vec<SmartReading>) {
     if let Reading::Read(r) = &mut inputs.smart {
         r.extend(more);
     }
+    let mut replication = ReplicationState::default();
+    replication.record_run(
+        "usb",
+        JobRecord {
+            last_run: NOW - 300,
+            newest_target_snapshot: Some("usb/home@autosnap_hourly".into()),
+            newest_target_creation: Some(NOW - 3600),
+            received_bytes: 1 << 20,
+            ..JobRecord::default()
+        },
+    );
+    replication.record_verify("usb", VerifyRecord { at: NOW - 86_400, ..VerifyRecord::default() });
+    inputs.replication = DaemonState::Fresh(replication);
     let health = assess(&inputs, &HealthConfig::default(), now());
     (health, readings(&inputs))
 }

@@ -80,6 +80,29 @@ impl Bed {
             .collect()
     }
 
+    fn verify(&self, extra: &[&str]) -> Output {
+        Command::new(&self.bin)
+            .arg("--config")
+            .arg(self.dir.join("replicate.toml"))
+            .arg("verify")
+            .arg("--record-dir")
+            .arg(self.dir.join("lib"))
+            .arg("--json")
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    /// A verify that must pass; its report.
+    fn verify_ok(&self) -> serde_json::Value {
+        let out = self.verify(&[]);
+        assert!(out.status.success(), "{out:?}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        assert!(!mounts.contains("helios64-verify"), "left mounted: {mounts}");
+        report
+    }
+
     fn state(&self) -> serde_json::Value {
         let text = std::fs::read_to_string(self.dir.join("lib/replicate.json")).unwrap();
         serde_json::from_str::<serde_json::Value>(&text).unwrap()["state"]["jobs"]["usb"].clone()
@@ -316,4 +339,66 @@ fn an_encrypted_source_is_sent_raw_and_the_target_has_no_key() {
     assert_eq!(get("encryption"), "aes-256-gcm");
     assert_eq!(get("keystatus"), "unavailable", "the target never had the key");
     assert_eq!(bed.names(&bed.dst), ["s1"]);
+
+    // The restore test reads the raw backup back, and says it could not
+    // compare what it cannot decrypt.
+    let report = bed.verify_ok();
+    assert!(report["read_back_bytes"].as_u64().unwrap() > 0, "{report}");
+    let skipped = report["contents_skipped"].as_str().unwrap();
+    assert!(
+        skipped.contains("key is not loaded") && skipped.contains(bed.dst.as_str()),
+        "{report}"
+    );
+    assert_eq!(bed.state()["verify"]["result"], "ok");
+}
+
+#[test]
+fn the_restore_test_reads_the_backup_back_and_compares_it_with_its_source() {
+    let guest = require_guest();
+    let bed = Bed::new(&guest, "rpv");
+    bed.a.fill("fs", 6);
+    std::fs::create_dir(bed.src_mnt.join("dir")).unwrap();
+    std::fs::write(bed.src_mnt.join("dir/small"), "a small file").unwrap();
+    std::os::unix::fs::symlink("../data", bed.src_mnt.join("dir/link")).unwrap();
+    bed.snapshot("s1");
+    bed.a.fill("fs", 2);
+    bed.snapshot("s2");
+    // The live filesystem moves on: the test compares snapshots.
+    std::fs::write(bed.src_mnt.join("dir/small"), "changed after s2").unwrap();
+    bed.run_ok(&[]);
+
+    let report = bed.verify_ok();
+    assert_eq!(report["target_snapshot"], format!("{}@s2", bed.dst), "{report}");
+    assert_eq!(report["source_snapshot"], format!("{}@s2", bed.src), "{report}");
+    assert_eq!(report["difference_count"], 0, "{report}");
+    assert_eq!(report["entries_compared"], 5, "root, data, dir, small, link: {report}");
+    assert_eq!(report["files_compared"], 2, "{report}");
+    let bytes = report["content_bytes_compared"].as_u64().unwrap();
+    assert_eq!(bytes, (2 << 20) + 12, "every byte of data and small: {report}");
+    assert!(report["read_back_bytes"].as_u64().unwrap() >= 2 << 20, "{report}");
+    let state = bed.state();
+    assert_eq!(state["result"], "ok", "a run's record is kept: {state}");
+    assert_eq!(state["verify"]["result"], "ok", "{state}");
+    assert_eq!(state["verify"]["snapshot"], format!("{}@s2", bed.dst));
+
+    // The source pruned s2: the newest target snapshot it still has is s1.
+    run_ok("zfs", &["destroy", &format!("{}@s2", bed.src)]);
+    let report = bed.verify_ok();
+    assert_eq!(report["source_snapshot"], format!("{}@s1", bed.src), "{report}");
+    assert_eq!(report["target_snapshot"], format!("{}@s1", bed.dst), "{report}");
+
+    // A budget of one byte: at most one file's contents are compared.
+    let small = bed.with_config("verify_content_bytes = 1\n");
+    let report = small.verify_ok();
+    assert!(report["files_compared"].as_u64().unwrap() <= 1, "{report}");
+    assert_eq!(report["entries_compared"], 5, "metadata is always compared: {report}");
+
+    // No target: a failed test, recorded, nothing created.
+    run_ok("zfs", &["destroy", "-r", small.dst.as_str()]);
+    let out = small.verify(&[]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("job usb") && err.contains("has no snapshot to verify"), "{err}");
+    assert_eq!(small.state()["verify"]["result"], "failed");
+    assert!(!native().lzc().exists(small.dst.as_str()).unwrap());
 }
