@@ -68,6 +68,9 @@ impl Zfs for FakeZfs {
         }
         Ok(pool(name.as_str()))
     }
+    fn data_errors(&self, _: &PoolName) -> Result<Vec<helios64_zfs::DataError>> {
+        Err(unsupported(Call::ZpoolGetErrlog))
+    }
     fn request_scrub(&self, _: &PoolName, _: ScrubRequest) -> Result<()> {
         Err(unsupported(Call::LzcScrub))
     }

@@ -97,6 +97,9 @@ impl Zfs for Fake {
         }
         Ok(())
     }
+    fn data_errors(&self, _: &PoolName) -> Result<Vec<helios64_zfs_model::DataError>> {
+        Ok(Vec::new())
+    }
     fn writability(&self, _: &PoolName) -> Result<helios64_zfs_model::PoolWritability> {
         Ok(helios64_zfs_model::PoolWritability::default())
     }

@@ -67,6 +67,9 @@ impl Zfs for FakeZfs {
     fn status(&self, pool: &PoolName) -> Result<PoolStatus> {
         Err(errno(Call::ZpoolOpen, pool.as_str(), libc::ENOENT))
     }
+    fn data_errors(&self, pool: &PoolName) -> Result<Vec<helios64_zfs_model::DataError>> {
+        Err(errno(Call::ZpoolOpen, pool.as_str(), libc::ENOENT))
+    }
     fn request_scrub(&self, pool: &PoolName, _: ScrubRequest) -> Result<()> {
         Err(errno(Call::LzcScrub, pool.as_str(), libc::ENOENT))
     }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::error::{ErrorKind, Result, ZfsError};
 use crate::model::{
-    Dataset, Hold, Holds, PoolStatus, PoolSummary, PoolWritability, Properties, ScrubAction,
-    ScrubRequest, Snapshot, Spare, SpareState,
+    DataError, Dataset, Hold, Holds, PoolStatus, PoolSummary, PoolWritability, Properties,
+    ScrubAction, ScrubRequest, Snapshot, Spare, SpareState,
 };
 use crate::names::{self, DatasetName, DatasetOrSnapshot, HoldTag, PoolName, SnapshotName};
 
@@ -62,6 +62,15 @@ pub trait Zfs: Send + Sync {
     /// Everything `zpool status` shows about a pool, plus its space. Works
     /// without privileges (the `POOL_STATS` ioctl is a read policy).
     fn status(&self, pool: &PoolName) -> Result<PoolStatus>;
+
+    /// The objects with permanent data errors, `zpool status -v`'s list, in
+    /// its order (by dataset and object number, each object once). Empty
+    /// when [`PoolStatus::error_count`] is 0. Root only: the
+    /// `ZFS_IOC_ERROR_LOG` ioctl has the fault-injection policy, so an
+    /// unprivileged caller gets [`ErrorKind::PermissionDenied`]. The count
+    /// and the list can disagree for a moment: the kernel counts errors
+    /// from its in-memory log too, and both change as a scrub runs.
+    fn data_errors(&self, pool: &PoolName) -> Result<Vec<DataError>>;
 
     /// The pool's hot spares with their [`SpareState`] and, for one in use,
     /// the pool using it: this pool when the spare's GUID is in its vdev

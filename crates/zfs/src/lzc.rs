@@ -75,6 +75,10 @@ pub enum WaitActivity {
     Resilver,
     Scrub,
     Trim,
+    /// A raidz expansion (`zpool attach` to a raidz vdev): OpenZFS 2.3+,
+    /// so only in builds against its headers.
+    #[cfg(zfs_2_3)]
+    RaidzExpand,
 }
 
 impl WaitActivity {
@@ -88,6 +92,8 @@ impl WaitActivity {
             WaitActivity::Resilver => sys::ZPOOL_WAIT_RESILVER,
             WaitActivity::Scrub => sys::ZPOOL_WAIT_SCRUB,
             WaitActivity::Trim => sys::ZPOOL_WAIT_TRIM,
+            #[cfg(zfs_2_3)]
+            WaitActivity::RaidzExpand => sys::ZPOOL_WAIT_RAIDZ_EXPAND,
         }
     }
 }
@@ -502,5 +508,8 @@ mod tests {
     fn wait_activities_are_the_header_values() {
         assert_eq!(WaitActivity::Scrub.raw(), sys::ZPOOL_WAIT_SCRUB);
         assert_ne!(WaitActivity::Resilver.raw(), WaitActivity::Scrub.raw());
+        // The last activity 2.3 added, right before the count.
+        #[cfg(zfs_2_3)]
+        assert_eq!(WaitActivity::RaidzExpand.raw() + 1, sys::ZPOOL_WAIT_NUM_ACTIVITIES);
     }
 }

@@ -37,6 +37,7 @@ mod snap;
 mod status;
 mod upsd;
 mod zfs_cli_json;
+mod zfs_errlog;
 mod zfs_errors;
 mod zfs_missing;
 mod zfs_pool;

@@ -33,6 +33,9 @@ impl Zfs for NoKernel<'_> {
     fn status(&self, pool: &PoolName) -> Result<PoolStatus> {
         self.0.status(pool)
     }
+    fn data_errors(&self, pool: &PoolName) -> Result<Vec<helios64_zfs::DataError>> {
+        self.0.data_errors(pool)
+    }
     fn request_scrub(&self, _: &PoolName, _: ScrubRequest) -> Result<()> {
         reached("request_scrub")
     }

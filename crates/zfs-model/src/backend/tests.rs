@@ -143,6 +143,9 @@ impl Zfs for Recorder {
         }
         Ok(status)
     }
+    fn data_errors(&self, _: &PoolName) -> Result<Vec<DataError>> {
+        Ok(Vec::new())
+    }
     fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()> {
         self.record(format!("scrub {pool} {request:?}"));
         Ok(())

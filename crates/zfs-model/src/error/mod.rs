@@ -70,6 +70,9 @@ pub enum Call {
     ZpoolGetConfig,
     /// `zpool_scan` (the OpenZFS 2.1 scrub path).
     ZpoolScan,
+    /// `zpool_get_errlog`: the list of objects with permanent errors
+    /// (`ZFS_IOC_ERROR_LOG`, root only).
+    ZpoolGetErrlog,
     /// `zpool_events_next`.
     ZpoolEventsNext,
     /// `zpool_events_seek`.
@@ -116,6 +119,7 @@ impl Call {
             Call::ZpoolOpen => "zpool_open_canfail",
             Call::ZpoolGetConfig => "zpool_get_config",
             Call::ZpoolScan => "zpool_scan",
+            Call::ZpoolGetErrlog => "zpool_get_errlog",
             Call::ZpoolEventsNext => "zpool_events_next",
             Call::ZpoolEventsSeek => "zpool_events_seek",
             Call::ZfsOpen => "zfs_open",

@@ -250,6 +250,33 @@ impl PoolStatus {
     }
 }
 
+/// An object with a permanent data error: one line of the list
+/// `zpool status -v` prints under "Permanent errors have been detected"
+/// ([`Zfs::data_errors`](crate::Zfs::data_errors)).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DataError {
+    /// The object as `zpool status -v` spells it (`zpool_obj_to_path`):
+    /// the file's path under its mountpoint when its dataset is mounted,
+    /// `pool/fs:/path` when it is not, `pool/fs:<0x…>` when the object has
+    /// no path (deleted since, or not a file), `<0x…>:<0x…>` when the
+    /// dataset is gone, `<metadata>:<0x…>` for pool metadata.
+    pub path: String,
+    /// The dataset (objset) and object numbers of the damaged blocks'
+    /// bookmark; `None` from the CLI backend, whose JSON has only the path.
+    pub object: Option<ErrorObject>,
+}
+
+/// Where a [`DataError`] is, by number (`zbookmark_phys_t`'s `zb_objset`
+/// and `zb_object`): stable while the path is not (a file renamed or
+/// deleted, a dataset unmounted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ErrorObject {
+    /// The objset number of the dataset (0: the pool's metadata, the MOS).
+    pub dataset: u64,
+    /// The object number inside it.
+    pub object: u64,
+}
+
 /// Whether a pool can take a change at all: what every mutating call of
 /// [`Zfs`](crate::Zfs) checks before it reaches the kernel
 /// ([`Zfs::ensure_writable`](crate::Zfs::ensure_writable)).

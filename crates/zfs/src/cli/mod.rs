@@ -58,6 +58,10 @@ pub mod args {
     /// `zpool` arguments for one pool's status, before the pool; read by
     /// [`parse_status`](super::parse::parse_status).
     pub const POOL_STATUS: &[&str] = &["status", "-jp", "--json-int", "--"];
+    /// `zpool` arguments for one pool's list of files with permanent
+    /// errors, before the pool; read by
+    /// [`parse_data_errors`](super::parse::parse_data_errors).
+    pub const POOL_DATA_ERRORS: &[&str] = &["status", "-jvp", "--json-int", "--"];
     /// `zpool` arguments for one pool's space, before the pool; read by
     /// [`parse_pool_space`](super::parse::parse_pool_space).
     pub const POOL_SPACE: &[&str] =

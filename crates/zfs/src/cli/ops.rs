@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use super::{Cli, args, parse};
 use crate::error::{Result, ZfsError};
 use crate::model::{
-    Dataset, Holds, PoolStatus, PoolSummary, PoolWritability, Properties, ScrubRequest, Snapshot,
+    DataError, Dataset, Holds, PoolStatus, PoolSummary, PoolWritability, Properties, ScrubRequest,
+    Snapshot,
 };
 use crate::names::describe;
 use crate::{DatasetName, DatasetOrSnapshot, HoldTag, PoolName, SnapshotName, Zfs, by_dataset};
@@ -24,6 +25,21 @@ impl Zfs for Cli {
         let space = self.zpool(&[args::POOL_SPACE, &[pool]].concat(), pool)?;
         status.space = parse::parse_pool_space(&space, pool)?;
         Ok(status)
+    }
+
+    fn data_errors(&self, pool: &PoolName) -> Result<Vec<DataError>> {
+        let pool = pool.as_str();
+        let args = [args::POOL_DATA_ERRORS, &[pool]].concat();
+        let out = self.zpool(&args, pool)?;
+        // zpool puts its failure to read the list into the JSON and exits
+        // 0: report it as the failed command it is (its text classifies the
+        // error, e.g. "Permission denied" for an unprivileged caller).
+        parse::parse_data_errors(&out, pool)?.map_err(|message| ZfsError::Command {
+            command: format!("zpool {}", args.join(" ")),
+            target: pool.to_owned(),
+            status: Some(0),
+            stderr: message,
+        })
     }
 
     fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()> {

@@ -20,8 +20,10 @@ use crate::model::{
 };
 use crate::names::reported;
 
+mod errlist;
 mod pool_props;
 
+pub use errlist::parse_data_errors;
 pub use pool_props::{parse_pool_list, parse_pool_space, parse_writability};
 
 /// A JSON object read as an ordered list of entries.

@@ -3,6 +3,7 @@
 //! dataset iteration, properties, events, scrubs on 2.1).
 
 mod datasets;
+mod errlog;
 mod events;
 mod libzfs;
 #[cfg(test)]
@@ -19,8 +20,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use crate::error::{Result, ZfsError};
 use crate::lzc::{Lzc, RawHold, ScanFunc, ScrubCommand, WaitActivity};
 use crate::model::{
-    Dataset, Holds, PoolStatus, PoolSummary, PoolWritability, Properties, ScrubRequest, Snapshot,
-    VdevNaming,
+    DataError, Dataset, Holds, PoolStatus, PoolSummary, PoolWritability, Properties, ScrubRequest,
+    Snapshot, VdevNaming,
 };
 use crate::names::describe;
 use crate::nvlist::NvList;
@@ -185,6 +186,12 @@ impl Zfs for Native {
         let mut lib = self.lib();
         let handle = lib.open_pool(pool.as_str())?;
         status::pool_status(&handle, self.naming)
+    }
+
+    fn data_errors(&self, pool: &PoolName) -> Result<Vec<DataError>> {
+        let mut lib = self.lib();
+        let handle = lib.open_pool(pool.as_str())?;
+        errlog::data_errors(&handle)
     }
 
     fn request_scrub(&self, pool: &PoolName, request: ScrubRequest) -> Result<()> {
