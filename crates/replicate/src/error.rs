@@ -140,6 +140,17 @@ fn side_name(side: Side) -> &'static str {
 }
 
 impl Error {
+    /// The map from a ZFS call's error to [`Error::Zfs`] for `job`, doing
+    /// `what` to `dataset`.
+    pub fn zfs<D: ToString>(
+        job: &str,
+        what: &'static str,
+        dataset: D,
+    ) -> impl FnOnce(ZfsError) -> Error + use<D> {
+        let (job, dataset) = (job.to_owned(), dataset.to_string());
+        move |source| Error::Zfs { job, what, dataset, source: Box::new(source) }
+    }
+
     /// Whether a person has to act (a refusal, a missing dataset) rather
     /// than a later run being likely to succeed.
     pub fn needs_a_person(&self) -> bool {

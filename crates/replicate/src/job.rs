@@ -122,8 +122,7 @@ impl JobRun<'_> {
         what: &'static str,
         dataset: impl ToString,
     ) -> impl FnOnce(ZfsError) -> Error {
-        let (job, dataset) = (self.name.to_owned(), dataset.to_string());
-        move |source| Error::Zfs { job, what, dataset, source: Box::new(source) }
+        Error::zfs(self.name, what, dataset)
     }
 
     fn exists(&self, name: &str) -> Result<bool> {

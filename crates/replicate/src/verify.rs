@@ -114,8 +114,7 @@ impl Verify<'_> {
         what: &'static str,
         dataset: impl ToString,
     ) -> impl FnOnce(ZfsError) -> Error {
-        let (job, dataset) = (self.name.to_owned(), dataset.to_string());
-        move |source| Error::Zfs { job, what, dataset, source: Box::new(source) }
+        Error::zfs(self.name, what, dataset)
     }
 
     fn snapshots(&self, fs: &DatasetName) -> Result<Vec<Snapshot>> {
@@ -218,8 +217,7 @@ impl Verify<'_> {
     /// Sends `snap` whole into a counter; every block is read and its
     /// checksum checked on the way.
     fn read_back(&self, snap: &Snapshot, fs: &DatasetName) -> Result<u64> {
-        let raw = self.unreadable(fs)?.is_some()
-            || self.property(fs.clone().into(), "encryption")?.is_some_and(|e| e != "off");
+        let raw = self.property(fs.clone().into(), "encryption")?.is_some_and(|e| e != "off");
         let flags = if raw { SendFlags::RAW } else { SendFlags::NATIVE };
         let failed = |source: ZfsError| Error::ReadBack {
             job: self.name.to_owned(),
