@@ -1,13 +1,13 @@
 //! The list of files with permanent errors (issue #9, `zpool status -v`):
 //! a file on a single-vdev pool whose blocks are overwritten on disk (labels
-//! and metadata intact) is in [`Zfs::data_errors`] of both backends, by its
+//! and metadata intact) is in [`Zfs::data_errors`](helios64_zfs::Zfs::data_errors) of both backends, by its
 //! path, and natively with its object numbers.
 
 use std::fs::{self, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use helios64_zfs::{ErrorObject, Zfs};
+use helios64_zfs::ErrorObject;
 use vm_env::require_guest;
 
 use crate::common::run_ok;
