@@ -30,6 +30,10 @@ pub enum Command {
     /// read-only beside its source snapshot and compare them (what the
     /// monthly verify timer runs).
     Verify(VerifyArgs),
+    /// The receiving end for a sender on another host (`ssh HOST
+    /// helios64-replicate receive ...`): receive the stream on stdin into
+    /// TARGET@SNAP, or describe or abort TARGET; one JSON line on stdout.
+    Receive(ReceiveArgs),
 }
 
 /// `helios64-replicate verify`.
@@ -47,6 +51,30 @@ pub struct VerifyArgs {
     /// the run's own is made in it, in a mount namespace of its own).
     #[arg(long, value_name = "DIR", default_value = "/tmp", hide = true)]
     pub scratch_dir: PathBuf,
+}
+
+/// `helios64-replicate receive`.
+#[derive(Debug, clap::Args)]
+pub struct ReceiveArgs {
+    /// `TARGET@SNAP` to receive the stream on stdin into; `TARGET` with
+    /// `--describe` or `--abort`.
+    pub target: String,
+    /// Print whether TARGET and its parent exist, its snapshots (name, guid,
+    /// createtxg, creation, userrefs) and its resume token, as JSON.
+    #[arg(long, conflicts_with_all = ["abort", "force", "raw", "canmount"])]
+    pub describe: bool,
+    /// Give up TARGET's interrupted receive (`zfs receive -A`).
+    #[arg(long, conflicts_with_all = ["force", "raw", "canmount"])]
+    pub abort: bool,
+    /// Roll the target back to the stream's base first (`zfs receive -F`).
+    #[arg(long)]
+    pub force: bool,
+    /// The stream is raw (`zfs send -w`).
+    #[arg(long)]
+    pub raw: bool,
+    /// Set `canmount` on the target.
+    #[arg(long, value_parser = ["off", "noauto"])]
+    pub canmount: Option<String>,
 }
 
 /// `helios64-replicate run`.

@@ -6,6 +6,8 @@ use helios64_service::{Config, Invalid, KeyPath};
 use helios64_zfs::DatasetName;
 use serde::{Deserialize, Serialize};
 
+use crate::remote::Ssh;
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,7 +18,8 @@ pub struct ReplicateConfig {
     pub jobs: BTreeMap<String, Job>,
 }
 
-/// One replication: a source filesystem to a target on another local pool.
+/// One replication: a source filesystem to a target on another local pool,
+/// or on another host (`[jobs.NAME.ssh]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Job {
@@ -24,6 +27,9 @@ pub struct Job {
     pub source: DatasetName,
     /// Where they go; its parent must exist.
     pub target: DatasetName,
+    /// The target is on this host over `ssh`; on this host without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<Ssh>,
     /// Send every snapshot (`zfs send -I`); `false` sends only the newest.
     #[serde(default = "yes")]
     pub intermediates: bool,
@@ -89,6 +95,15 @@ impl CanMount {
             CanMount::Keep => None,
         }
     }
+
+    /// The value's name as `zfs set` takes it, if set.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            CanMount::Off => Some("off"),
+            CanMount::Noauto => Some("noauto"),
+            CanMount::Keep => None,
+        }
+    }
 }
 
 /// Whether a job name can be part of a hold tag and a bookmark name.
@@ -111,7 +126,15 @@ impl Config for ReplicateConfig {
                     "a job name is 1 to 64 letters, digits, `-` or `_`",
                 ));
             }
-            if nested(&job.source, &job.target) || nested(&job.target, &job.source) {
+            if let Some((key, message)) = job.ssh.as_ref().and_then(|s| s.problem()) {
+                return Err(Invalid::new(
+                    KeyPath::root().key("jobs").key(name.as_str()).key("ssh").key(key),
+                    message,
+                ));
+            }
+            // On another host the same names are other datasets.
+            let local = job.ssh.is_none();
+            if local && (nested(&job.source, &job.target) || nested(&job.target, &job.source)) {
                 return Err(Invalid::at(
                     &format!("jobs.{name}.target"),
                     format!("{} and {} contain one another", job.target, job.source),
@@ -172,5 +195,38 @@ mod tests {
         assert!(e.contains("jobs.x.target") && e.contains("contain one another"), "{e}");
         let e = bad("[jobs.x]\nsource = \"tank/a\"\ntarget = \"usb\"\n");
         assert!(e.contains("is a pool"), "{e}");
+        let e = bad(
+            "[jobs.x]\nsource = \"tank/a\"\ntarget = \"b/a\"\n[jobs.x.ssh]\nhost = \"h\"\nuser = \"-x\"\n",
+        );
+        assert!(e.starts_with("jobs.x.ssh.user: "), "{e}");
+        let e =
+            bad("[jobs.x]\nsource = \"tank/a\"\ntarget = \"tank\"\n[jobs.x.ssh]\nhost = \"h\"\n");
+        assert!(e.contains("is a pool"), "{e}");
+    }
+
+    #[test]
+    fn an_ssh_target_has_defaults_and_may_reuse_the_source_name() {
+        let c = parse(
+            "[jobs.off]\nsource = \"tank/home\"\ntarget = \"tank/home\"\n\
+             [jobs.off.ssh]\nhost = \"backup.example.net\"\nport = 2222\n",
+        );
+        assert!(c.validate().is_ok(), "another host's tank/home is another dataset");
+        let ssh = c.jobs["off"].ssh.as_ref().unwrap();
+        assert_eq!(
+            (ssh.host.as_str(), ssh.port, ssh.connect_timeout),
+            ("backup.example.net", Some(2222), 10)
+        );
+        assert_eq!(ssh.command, "helios64-replicate");
+        assert!(ssh.user.is_none() && ssh.identity.is_none() && ssh.options.is_empty());
+        let err = toml::from_str::<ReplicateConfig>(
+            "[jobs.off]\nsource = \"tank/a\"\ntarget = \"b/a\"\n[jobs.off.ssh]\nhost = \"h\"\nprot = 1\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `prot`"), "{err}");
+        let err = toml::from_str::<ReplicateConfig>(
+            "[jobs.off]\nsource = \"tank/a\"\ntarget = \"b/a\"\n[jobs.off.ssh]\nhost = \"-oProxyCommand=x\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("starts with `-`"), "{err}");
     }
 }

@@ -1,7 +1,8 @@
 //! The crate's one error type: every variant names the job and the dataset.
 
-use helios64_zfs::{ErrorKind, ZfsError};
+use helios64_zfs::{DatasetName, ErrorKind, ZfsError};
 
+use crate::remote::Host;
 use crate::transfer::Side;
 
 /// A result with this crate's [`Error`].
@@ -129,6 +130,33 @@ pub enum Error {
         count: u64,
         /// The first of them.
         first: Vec<String>,
+    },
+    /// `ssh` could not reach the target's host (exit 255: no connection,
+    /// a refused key, a changed host key). Nothing was changed anywhere.
+    #[error("job {job}: {dataset} on {host}: cannot reach {host} over ssh: {reason}")]
+    Unreachable {
+        /// The job.
+        job: String,
+        /// The host.
+        host: Host,
+        /// The target dataset.
+        dataset: DatasetName,
+        /// `ssh`'s message.
+        reason: String,
+    },
+    /// A command on the remote host failed, or printed what does not parse.
+    #[error("job {job}: {what} {dataset} on {host}: {reason}")]
+    Remote {
+        /// The job.
+        job: String,
+        /// The host.
+        host: Host,
+        /// What was being done, e.g. "describing".
+        what: &'static str,
+        /// The target dataset.
+        dataset: DatasetName,
+        /// The remote's message (its last stderr line) or the parse error.
+        reason: String,
     },
 }
 

@@ -5,14 +5,17 @@
 use helios64_replication::{Base, Options, Plan, Snap, Source, Step, Target};
 use helios64_zfs::lzc::SendFlags;
 use helios64_zfs::{
-    Aborted, DatasetName, Errno, Hold, HoldTag, Native, NvList, NvListRef, Snapshot, SnapshotName,
-    Zfs, ZfsError,
+    DatasetName, Errno, Hold, HoldTag, Native, NvList, NvListRef, Snapshot, SnapshotName, Zfs,
+    ZfsError,
 };
-use serde::Serialize;
 
 use crate::config::{Job, Raw};
+use crate::describe::{Description, TargetSnap};
 use crate::error::{Error, Result};
-use crate::transfer::{Side, Stream, base_name, transfer};
+use crate::report::Report;
+use crate::ssh::SshEnd;
+use crate::target::{Local, TargetEnd};
+use crate::transfer::{Side, Stream, base_name};
 
 /// The hold tag of a job: `helios64-replicate:JOB`.
 pub fn hold_tag(job: &str) -> String {
@@ -23,68 +26,6 @@ pub fn hold_tag(job: &str) -> String {
 /// followed by the snapshot's short name.
 pub fn bookmark_prefix(job: &str) -> String {
     format!("helios64-replicate_{job}_")
-}
-
-/// What a run did (or, dry, would do).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Report {
-    /// The job.
-    pub job: String,
-    /// Its source.
-    pub source: String,
-    /// Its target.
-    pub target: String,
-    /// Whether streams are raw.
-    pub raw: bool,
-    /// Holds of this job left by an earlier run, released (`snap#tag`).
-    pub released_stale_holds: Vec<String>,
-    /// The snapshot an interrupted receive was resumed to.
-    pub resumed: Option<String>,
-    /// Why an interrupted receive was given up, and what was removed.
-    pub aborted: Option<String>,
-    /// The plan.
-    pub plan: Option<Plan>,
-    /// Estimated size of each step's stream (`lzc_send_space`), in bytes.
-    pub estimated_bytes: Vec<u64>,
-    /// Bytes received.
-    pub received_bytes: u64,
-    /// The source bookmark of the newest replicated snapshot.
-    pub bookmark: Option<String>,
-    /// The target's newest snapshot after the run.
-    pub newest_target_snapshot: Option<String>,
-    /// Its creation time, Unix seconds.
-    pub newest_target_creation: Option<u64>,
-}
-
-impl Report {
-    /// One line: the plan (full or incremental, which snapshots, from a
-    /// bookmark), its estimated size, and a rollback's casualties.
-    pub fn summary(&self) -> String {
-        let head = format!("{}: {} → {}", self.job, self.source, self.target);
-        let raw = if self.raw { " (raw)" } else { "" };
-        match &self.plan {
-            None => format!("{head}: nothing planned"),
-            Some(Plan::UpToDate { newest }) => format!("{head}: up to date at {}", newest.name),
-            Some(Plan::Send(send)) => {
-                let steps: Vec<String> = send
-                    .steps
-                    .iter()
-                    .map(|s| match &s.from {
-                        None => format!("full {}", s.to.name),
-                        Some(Base::Snapshot(f)) => format!("{f}→{}", s.to.name),
-                        Some(Base::Bookmark(f)) => format!("#{f}→{}", s.to.name),
-                    })
-                    .collect();
-                let bytes: u64 = self.estimated_bytes.iter().sum();
-                let rollback = if send.rollback {
-                    format!(", rolling the target back (destroys {})", send.destroys.join(", "))
-                } else {
-                    String::new()
-                };
-                format!("{head}{raw}: {} (about {bytes} bytes){rollback}", steps.join(", "))
-            }
-        }
-    }
 }
 
 /// One job against the native backend.
@@ -114,6 +55,10 @@ fn describe(holds: &[Hold]) -> String {
 
 fn snap_of(s: &Snapshot) -> Snap {
     Snap::new(s.name.short_name(), s.guid, s.createtxg)
+}
+
+fn target_snap(s: &TargetSnap) -> Snap {
+    Snap::new(&s.name, s.guid, s.createtxg)
 }
 
 impl JobRun<'_> {
@@ -154,8 +99,8 @@ impl JobRun<'_> {
     /// (`ETXTBSY`, mapped to the planner's refusal in [`JobRun::run`]): the
     /// `written` property is not zero right after a resumed receive that
     /// changed nothing (seen on 2.3.2), so it would refuse good targets.
-    fn target(snapshots: &[Snapshot]) -> Target {
-        Target { snapshots: snapshots.iter().map(snap_of).collect(), modified: false }
+    fn target(snapshots: &[TargetSnap]) -> Target {
+        Target { snapshots: snapshots.iter().map(target_snap).collect(), modified: false }
     }
 
     /// Holds on each pool in its own call: lzc_hold refuses a set that
@@ -204,15 +149,15 @@ impl JobRun<'_> {
         Stream { source, target, step, flags, resume_at, force, local_props }
     }
 
-    /// Releases this job's holds on any listed snapshot that has holds.
-    fn release_stale(&self, lists: &[&[Snapshot]]) -> Result<Vec<String>> {
+    /// Releases this job's holds on any listed snapshot (on this host)
+    /// that has holds.
+    fn release_stale(&self, held: &[SnapshotName]) -> Result<Vec<String>> {
         let tag = self.tag()?;
         let mut stale = Vec::new();
-        for s in lists.iter().flat_map(|l| l.iter()).filter(|s| s.userrefs > 0) {
-            let holds =
-                self.zfs.holds(&s.name).map_err(self.zfs_error("reading the holds of", &s.name))?;
+        for s in held {
+            let holds = self.zfs.holds(s).map_err(self.zfs_error("reading the holds of", s))?;
             if holds.contains_key(tag.as_str()) {
-                stale.push(Hold::new(s.name.clone(), tag.clone()));
+                stale.push(Hold::new(s.clone(), tag.clone()));
             }
         }
         self.release_all(&stale)?;
@@ -250,7 +195,8 @@ impl JobRun<'_> {
     }
 
     /// The holds for one step: the snapshot sent and its base on the source,
-    /// the base on the target.
+    /// the base on the target when it is on this host (`target_base` is
+    /// `None` for a remote one).
     fn holds_for(&self, step: &Step, target_base: Option<&str>) -> Result<Vec<Hold>> {
         let tag = self.tag()?;
         let mut holds =
@@ -265,57 +211,94 @@ impl JobRun<'_> {
     }
 
     /// One stream with its holds, released whatever happened.
-    fn send_step(&self, step: &Step, target_base: Option<&str>, stream: Stream<'_>) -> Result<u64> {
+    fn send_step(
+        &self,
+        end: &dyn TargetEnd,
+        step: &Step,
+        target_base: Option<&str>,
+        stream: Stream<'_>,
+    ) -> Result<u64> {
+        let target_base = target_base.filter(|_| end.host().is_none());
         let holds = self.holds_for(step, target_base)?;
         self.hold_all(&holds)?;
-        let moved = transfer(self.zfs.lzc(), &stream);
+        let moved = end.receive(&stream);
         let released = self.release_all(&holds);
-        let bytes = moved.map_err(|(side, source)| Error::Transfer {
-            job: self.name.to_owned(),
-            snapshot: format!("{}@{}", self.job.source, step.to.name),
-            target: self.job.target.to_string(),
-            side,
-            source: Box::new(source),
-        })?;
+        let bytes = moved?;
         released?;
         Ok(bytes)
+    }
+
+    fn describe(&self, end: &dyn TargetEnd) -> Result<Description> {
+        end.describe(&self.job.target)
     }
 
     /// Runs the job; `say` gets one line per thing done, for the journal and
     /// STATUS=.
     pub fn run(&self, dry_run: bool, say: &mut dyn FnMut(&str)) -> Result<Report> {
-        let (src, dst) = (&self.job.source, &self.job.target);
-        let mut report = Report {
-            job: self.name.to_owned(),
-            source: src.to_string(),
-            target: dst.to_string(),
-            ..Report::default()
+        let local = Local { zfs: self.zfs, job: self.name };
+        let remote = self
+            .job
+            .ssh
+            .as_ref()
+            .map(|ssh| SshEnd::new(self.zfs.lzc(), self.name, ssh, self.job.canmount.name()));
+        let end: &dyn TargetEnd = match &remote {
+            Some(r) => r,
+            None => &local,
         };
+        self.run_to(end, dry_run, say)
+    }
+
+    fn run_to(
+        &self,
+        end: &dyn TargetEnd,
+        dry_run: bool,
+        say: &mut dyn FnMut(&str),
+    ) -> Result<Report> {
+        let (src, dst) = (&self.job.source, &self.job.target);
+        let mut report = Report::new(self.name, src, dst, end.host());
         if !self.exists(src.as_str())? {
             return Err(Error::SourceMissing {
                 job: self.name.to_owned(),
                 dataset: src.to_string(),
             });
         }
-        let mut target_exists = self.exists(dst.as_str())?;
-        if !target_exists {
+        // Reaching the target (and, over ssh, finding which receiver the
+        // host has) comes before anything is changed on either side.
+        let mut described = self.describe(end)?;
+        report.receiver = end.receiver();
+        if end.host().is_some() {
+            say(&format!(
+                "{}: the target {} is received by {}",
+                self.name,
+                report.where_to(),
+                report.receiver
+            ));
+        }
+        let mut target_exists = described.exists;
+        if !target_exists && !described.parent_exists {
             let parent = dst.parent().map(|p| p.to_string()).unwrap_or_default();
-            if !self.exists(&parent)? {
-                return Err(Error::TargetParentMissing {
-                    job: self.name.to_owned(),
-                    target: dst.to_string(),
-                    parent,
-                });
-            }
+            return Err(Error::TargetParentMissing {
+                job: self.name.to_owned(),
+                target: report.where_to(),
+                parent,
+            });
         }
         let flags = self.flags()?;
         report.raw = flags.raw;
         let props = self.local_props()?;
         let props = props.as_deref();
         let src_snaps = self.snapshots(src)?;
-        let mut dst_snaps = if target_exists { self.snapshots(dst)? } else { Vec::new() };
+        let mut dst_snaps = std::mem::take(&mut described.snapshots);
         if !dry_run {
-            report.released_stale_holds = self.release_stale(&[&src_snaps, &dst_snaps])?;
+            let mut held: Vec<SnapshotName> =
+                src_snaps.iter().filter(|s| s.userrefs > 0).map(|s| s.name.clone()).collect();
+            // This job never holds on a remote end (crate::ssh).
+            if end.host().is_none() {
+                for s in dst_snaps.iter().filter(|s| s.userrefs > 0) {
+                    held.push(self.snapshot_name(dst, &s.name)?);
+                }
+            }
+            report.released_stale_holds = self.release_stale(&held)?;
             for h in &report.released_stale_holds {
                 say(&format!("{}: released the stale hold {h}", self.name));
             }
@@ -324,14 +307,7 @@ impl JobRun<'_> {
         let mut partial_full = false;
         // A dry run plans as if the pending resume had completed.
         let mut resumed_dry: Option<Snap> = None;
-        let token = if target_exists {
-            self.zfs
-                .receive_resume_token(dst)
-                .map_err(self.zfs_error("reading the resume token of", dst))?
-        } else {
-            None
-        };
-        if let Some(token) = token {
+        if let Some(token) = described.resume_token.take() {
             let t = self
                 .zfs
                 .decode_resume_token(&token)
@@ -347,14 +323,15 @@ impl JobRun<'_> {
                             .iter()
                             .rev()
                             .find(|s| Some(s.guid) == t.fromguid)
-                            .map(|s| s.name.short_name().to_owned());
+                            .map(|s| s.name.clone());
                         let bytes = self.send_step(
+                            end,
                             &step,
                             base.as_deref(),
                             self.stream(&step, t.flags, (t.object, t.offset), false, props),
                         )?;
                         report.received_bytes += bytes;
-                        dst_snaps = self.snapshots(dst)?;
+                        dst_snaps = self.describe(end)?.snapshots;
                     } else {
                         resumed_dry = Some(Snap { createtxg: u64::MAX, ..step.to.clone() });
                     }
@@ -369,19 +346,13 @@ impl JobRun<'_> {
                     let removed = if dry_run {
                         "would be aborted".to_owned()
                     } else {
-                        match self
-                            .zfs
-                            .abort_receive(dst)
-                            .map_err(self.zfs_error("aborting the receive into", dst))?
-                        {
-                            Aborted::Nothing => "nothing removed".to_owned(),
-                            Aborted::Clone(c) => format!("destroyed {c}"),
-                            Aborted::PartialFilesystem(f) => format!("destroyed the partial {f}"),
-                        }
+                        end.abort_receive(dst)?
                     };
                     report.aborted = Some(format!("{why}: {removed}"));
                     if !dry_run {
-                        target_exists = self.exists(dst.as_str())?;
+                        described = self.describe(end)?;
+                        target_exists = described.exists;
+                        dst_snaps = described.snapshots;
                     }
                 }
             }
@@ -400,7 +371,7 @@ impl JobRun<'_> {
                 Error::Refused {
                     job: self.name.to_owned(),
                     source_fs: src.to_string(),
-                    target: dst.to_string(),
+                    target: report.where_to(),
                     source: Box::new(source),
                 }
             })?;
@@ -437,6 +408,7 @@ impl JobRun<'_> {
                 // has already refused or listed any newer snapshots.
                 let force = i == 0 && (send.rollback || self.job.rollback);
                 let sent = self.send_step(
+                    end,
                     step,
                     target_base.as_deref(),
                     self.stream(step, flags, (0, 0), force, props),
@@ -452,10 +424,10 @@ impl JobRun<'_> {
                 target_base = Some(step.to.name.clone());
             }
         }
-        dst_snaps = self.snapshots(dst)?;
+        dst_snaps = self.describe(end)?.snapshots;
         report.bookmark = self.keep_bookmark(&source, &dst_snaps)?;
         if let Some(newest) = dst_snaps.iter().max_by_key(|s| s.createtxg) {
-            report.newest_target_snapshot = Some(newest.name.to_string());
+            report.newest_target_snapshot = Some(format!("{dst}@{}", newest.name));
             report.newest_target_creation = Some(newest.creation);
         }
         Ok(report)
@@ -478,7 +450,7 @@ impl JobRun<'_> {
     /// Bookmarks the newest replicated snapshot on the source (so pruning
     /// there never breaks the chain) and destroys this job's older
     /// bookmarks; returns the bookmark.
-    fn keep_bookmark(&self, before: &Source, dst_snaps: &[Snapshot]) -> Result<Option<String>> {
+    fn keep_bookmark(&self, before: &Source, dst_snaps: &[TargetSnap]) -> Result<Option<String>> {
         let src = &self.job.source;
         let Some(newest) = dst_snaps.iter().max_by_key(|s| s.createtxg) else { return Ok(None) };
         let prefix = bookmark_prefix(self.name);
@@ -523,37 +495,6 @@ impl JobRun<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use helios64_replication::Send;
-
-    fn report(plan: Plan) -> Report {
-        Report {
-            job: "usb".into(),
-            source: "tank/home".into(),
-            target: "usb/home".into(),
-            plan: Some(plan),
-            estimated_bytes: vec![100, 20],
-            ..Report::default()
-        }
-    }
-
-    #[test]
-    fn summaries_name_every_step_its_base_and_the_size() {
-        let step = |from, to: &str| Step { from, to: Snap::new(to, 1, 1) };
-        let send = Send {
-            base: None,
-            rollback: false,
-            destroys: vec![],
-            steps: vec![step(None, "a"), step(Some(Base::Bookmark("m_a".into())), "b")],
-        };
-        assert_eq!(
-            report(Plan::Send(send.clone())).summary(),
-            "usb: tank/home → usb/home: full a, #m_a→b (about 120 bytes)"
-        );
-        let rolled = Send { rollback: true, destroys: vec!["x".into()], ..send };
-        assert!(report(Plan::Send(rolled)).summary().ends_with("(destroys x)"));
-        let up = report(Plan::UpToDate { newest: Snap::new("c", 3, 3) });
-        assert_eq!(up.summary(), "usb: tank/home → usb/home: up to date at c");
-    }
 
     #[test]
     fn holds_are_grouped_per_pool_for_lzc() {

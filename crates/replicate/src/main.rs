@@ -11,6 +11,11 @@
 //! compared; the result goes to the same state file (`verify`), which
 //! `helios64 health` reads.
 //!
+//! `receive TARGET@SNAP` is the far end of a job whose target is on this
+//! host, run by the sender over `ssh`: the stream on stdin, received with
+//! libzfs_core; `receive --describe TARGET` and `receive --abort TARGET`
+//! print JSON (exit 0, 69 ZFS unavailable, 64 usage, 75 a ZFS call failed).
+//!
 //! Exit codes: 0 every job done (or up to date; for verify: passed); 1 a job was refused or a
 //! dataset is missing (diverged target, no common snapshot, missing source
 //! or target parent; for verify: nothing to verify, a damaged or different
@@ -23,7 +28,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::UNIX_EPOCH;
 
-use helios64_replicate::cli::{Cli, Command, RunArgs, VerifyArgs};
+use helios64_replicate::cli::{Cli, Command, ReceiveArgs, RunArgs, VerifyArgs};
 use helios64_replicate::{Error, Job, JobRun, ReplicateConfig, Report, Verify};
 use helios64_replication::state::{
     JobRecord, Outcome, ReplicationState, STATE_NAME, STATE_SCHEMA, VerifyRecord,
@@ -54,9 +59,10 @@ fn main() -> ExitCode {
     let exit = match &cli.command {
         Some(Command::Run(args)) => run(&source, args),
         Some(Command::Verify(args)) => verify(&source, args),
+        Some(Command::Receive(args)) => receive(args),
         None => {
             say(
-                "a subcommand is needed: run [JOB] or verify [JOB] (or --check-config); see --help",
+                "a subcommand is needed: run [JOB], verify [JOB] or receive TARGET (or --check-config); see --help",
             );
             Exit::Usage
         }
@@ -211,6 +217,63 @@ fn verify(source: &ConfigSource, args: &VerifyArgs) -> Exit {
         say(&format!("state file: {}", e.one_line()));
     }
     exit
+}
+
+/// `receive`: one JSON line on stdout, or the error on stderr.
+fn receive(args: &ReceiveArgs) -> Exit {
+    use helios64_replicate::describe::{AbortedRemote, Received};
+    use helios64_replicate::receive as end;
+    use std::os::fd::AsFd as _;
+
+    let (dataset, snapshot) = match args.target.split_once('@') {
+        Some((fs, _)) if !args.describe && !args.abort => (fs, Some(args.target.as_str())),
+        None if args.describe || args.abort => (args.target.as_str(), None),
+        _ => {
+            say(&format!(
+                "receive: {:?}: TARGET@SNAP to receive, TARGET with --describe or --abort",
+                args.target
+            ));
+            return Exit::Usage;
+        }
+    };
+    let target: helios64_zfs::DatasetName = match dataset.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            say(&format!("receive: {}", error_chain(&e)));
+            return Exit::Usage;
+        }
+    };
+    let zfs = match Native::open() {
+        Ok(z) => z,
+        Err(e) => {
+            say(&format!("ZFS: {}", error_chain(&e)));
+            return Exit::Unavailable;
+        }
+    };
+    let line = if args.describe {
+        end::describe(&zfs, &target).map(|d| serde_json::to_string(&d))
+    } else if args.abort {
+        end::abort(&zfs, &target).map(|removed| serde_json::to_string(&AbortedRemote { removed }))
+    } else {
+        let stdin = std::io::stdin();
+        let snapshot = snapshot.unwrap_or_default();
+        end::receive(&zfs, snapshot, stdin.as_fd(), args.force, args.raw, args.canmount.as_deref())
+            .map(|bytes| serde_json::to_string(&Received { bytes }))
+    };
+    match line {
+        Ok(Ok(line)) => {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+            Exit::Ok
+        }
+        Ok(Err(e)) => {
+            say(&format!("receive: {e}"));
+            Exit::Software
+        }
+        Err(e) => {
+            say(&format!("receive into {}: {}", args.target, error_chain(&e)));
+            Exit::TempFail
+        }
+    }
 }
 
 fn exit_of(e: &Error) -> Exit {

@@ -30,6 +30,7 @@ mod health;
 mod nettest;
 mod pin;
 mod replicate;
+mod replicate_ssh;
 mod scrub;
 mod smart;
 mod smoke;
