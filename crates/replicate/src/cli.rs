@@ -56,16 +56,21 @@ pub struct VerifyArgs {
 /// `helios64-replicate receive`.
 #[derive(Debug, clap::Args)]
 pub struct ReceiveArgs {
-    /// `TARGET@SNAP` to receive the stream on stdin into; `TARGET` with
-    /// `--describe` or `--abort`.
+    /// `TARGET@SNAP` to receive the stream on stdin into (or to read back
+    /// with `--read-back`); `TARGET` with `--describe` or `--abort`.
     pub target: String,
     /// Print whether TARGET and its parent exist, its snapshots (name, guid,
     /// createtxg, creation, userrefs) and its resume token, as JSON.
     #[arg(long, conflicts_with_all = ["abort", "force", "raw", "canmount"])]
     pub describe: bool,
     /// Give up TARGET's interrupted receive (`zfs receive -A`).
-    #[arg(long, conflicts_with_all = ["force", "raw", "canmount"])]
+    #[arg(long, conflicts_with_all = ["force", "raw", "canmount", "read_back"])]
     pub abort: bool,
+    /// The restore test's read-back: send TARGET@SNAP whole into a counter
+    /// here (every block's checksum checked) and print its bytes; stdin is
+    /// not read.
+    #[arg(long, conflicts_with_all = ["describe", "force", "raw", "canmount"])]
+    pub read_back: bool,
     /// Roll the target back to the stream's base first (`zfs receive -F`).
     #[arg(long)]
     pub force: bool,

@@ -144,6 +144,20 @@ pub enum Error {
         /// `ssh`'s message.
         reason: String,
     },
+    /// The restore test's read-back on the target's host failed: the host
+    /// was reached, its send of the snapshot did not complete (a damaged
+    /// backup, an unreadable pool).
+    #[error("job {job}: reading {snapshot} back on {host} failed: {reason}")]
+    RemoteReadBack {
+        /// The job.
+        job: String,
+        /// The host.
+        host: Host,
+        /// The target snapshot.
+        snapshot: String,
+        /// The remote's message (its last stderr line).
+        reason: String,
+    },
     /// A command on the remote host failed, or printed what does not parse.
     #[error("job {job}: {what} {dataset} on {host}: {reason}")]
     Remote {
@@ -189,6 +203,7 @@ impl Error {
                 | Error::TargetParentMissing { .. }
                 | Error::NothingToVerify { .. }
                 | Error::ReadBack { .. }
+                | Error::RemoteReadBack { .. }
                 | Error::Differs { .. }
         )
     }

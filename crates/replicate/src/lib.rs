@@ -40,5 +40,5 @@ pub use remote::{Host, Ssh};
 pub use report::Report;
 pub use ssh::SshEnd;
 pub use target::{Local, TargetEnd};
-pub use transfer::{Side, Stream, base_name, transfer};
+pub use transfer::{Side, Stream, base_name, count_send, transfer};
 pub use verify::{Verify, VerifyReport};

@@ -14,7 +14,9 @@
 //! `receive TARGET@SNAP` is the far end of a job whose target is on this
 //! host, run by the sender over `ssh`: the stream on stdin, received with
 //! libzfs_core; `receive --describe TARGET` and `receive --abort TARGET`
-//! print JSON (exit 0, 69 ZFS unavailable, 64 usage, 75 a ZFS call failed).
+//! print JSON, as does `receive --read-back TARGET@SNAP` (the restore
+//! test's read-back on this host; exit 1 when it cannot be read whole)
+//! (exit 0, 69 ZFS unavailable, 64 usage, 75 a ZFS call failed).
 //!
 //! Exit codes: 0 every job done (or up to date; for verify: passed); 1 a job was refused or a
 //! dataset is missing (diverged target, no common snapshot, missing source
@@ -225,12 +227,13 @@ fn receive(args: &ReceiveArgs) -> Exit {
     use helios64_replicate::receive as end;
     use std::os::fd::AsFd as _;
 
+    let whole = args.describe || args.abort;
     let (dataset, snapshot) = match args.target.split_once('@') {
-        Some((fs, _)) if !args.describe && !args.abort => (fs, Some(args.target.as_str())),
-        None if args.describe || args.abort => (args.target.as_str(), None),
+        Some((fs, _)) if !whole => (fs, Some(args.target.as_str())),
+        None if whole => (args.target.as_str(), None),
         _ => {
             say(&format!(
-                "receive: {:?}: TARGET@SNAP to receive, TARGET with --describe or --abort",
+                "receive: {:?}: TARGET@SNAP to receive or --read-back, TARGET with --describe or --abort",
                 args.target
             ));
             return Exit::Usage;
@@ -250,6 +253,9 @@ fn receive(args: &ReceiveArgs) -> Exit {
             return Exit::Unavailable;
         }
     };
+    if args.read_back {
+        return read_back(&zfs, &args.target);
+    }
     let line = if args.describe {
         end::describe(&zfs, &target).map(|d| serde_json::to_string(&d))
     } else if args.abort {
@@ -272,6 +278,31 @@ fn receive(args: &ReceiveArgs) -> Exit {
         Err(e) => {
             say(&format!("receive into {}: {}", args.target, error_chain(&e)));
             Exit::TempFail
+        }
+    }
+}
+
+/// `receive --read-back TARGET@SNAP`: `{"bytes": N}`, or exit 1 when the
+/// snapshot could not be read whole (the sender's restore test fails).
+fn read_back(zfs: &Native, snapshot: &str) -> Exit {
+    use helios64_replicate::describe::Received;
+
+    let name: helios64_zfs::SnapshotName = match snapshot.parse() {
+        Ok(n) => n,
+        Err(e) => {
+            say(&format!("receive --read-back: {}", error_chain(&e)));
+            return Exit::Usage;
+        }
+    };
+    match helios64_replicate::receive::read_back(zfs, &name) {
+        Ok(bytes) => {
+            let line = serde_json::to_string(&Received { bytes }).unwrap_or_default();
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+            Exit::Ok
+        }
+        Err(e) => {
+            say(&format!("reading {snapshot} back failed: {}", error_chain(&e)));
+            Exit::Warning
         }
     }
 }

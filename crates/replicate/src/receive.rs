@@ -4,10 +4,13 @@
 
 use std::os::fd::BorrowedFd;
 
-use helios64_zfs::lzc::Receive;
-use helios64_zfs::{Aborted, DatasetName, Native, NvList, Zfs, ZfsError};
+use helios64_zfs::lzc::{Receive, SendFlags};
+use helios64_zfs::{
+    Aborted, DatasetName, DatasetOrSnapshot, Native, NvList, SnapshotName, Zfs, ZfsError,
+};
 
 use crate::describe::{Description, TargetSnap};
+use crate::transfer::count_send;
 
 /// The target as [`Description`]: whether it and its parent exist, its
 /// snapshots, its resume token.
@@ -80,4 +83,16 @@ pub fn receive(
     };
     let how = Receive { force, resumable: true, raw, local_props: props.as_deref() };
     Ok(zfs.lzc().receive(snapshot, fd, how)?.bytes)
+}
+
+/// The restore test's read-back of `snapshot` (`TARGET@SNAP`) on this
+/// host: sent whole into a counter, raw when its dataset is encrypted (so
+/// no key is needed); ZFS checks every block's checksum as it reads. The
+/// stream's bytes.
+pub fn read_back(zfs: &Native, snapshot: &SnapshotName) -> Result<u64, ZfsError> {
+    let fs: DatasetOrSnapshot = snapshot.dataset().into();
+    let encrypted =
+        zfs.properties(&fs)?.get("encryption").is_some_and(|p| p.value.as_str() != "off");
+    let flags = if encrypted { SendFlags::RAW } else { SendFlags::NATIVE };
+    count_send(zfs.lzc(), snapshot.as_str(), flags)
 }

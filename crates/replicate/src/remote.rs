@@ -8,7 +8,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use helios64_zfs::DatasetName;
+use helios64_zfs::{DatasetName, SnapshotName};
 use serde::{Deserialize, Serialize};
 
 /// A host name or address `ssh` connects to: letters, digits, `.`, `-`,
@@ -173,6 +173,12 @@ impl Ssh {
         words(&[&self.command, "receive", "--abort", target.as_str()])
     }
 
+    /// `helios64-replicate receive --read-back TARGET@SNAP`: the restore
+    /// test's read-back, on the target's host.
+    pub fn read_back(&self, snapshot: &SnapshotName) -> Vec<String> {
+        words(&[&self.command, "receive", "--read-back", snapshot.as_str()])
+    }
+
     /// `helios64-replicate receive TARGET@SNAP [--force] [--raw]
     /// [--canmount V]`, the stream on its stdin.
     pub fn receive(&self, snapshot: &str, how: &How) -> Vec<String> {
@@ -209,7 +215,7 @@ fn words(w: &[&str]) -> Vec<String> {
 /// `helios64-replicate`.
 pub mod plain {
     use super::{How, words};
-    use helios64_zfs::DatasetName;
+    use helios64_zfs::{DatasetName, SnapshotName};
 
     /// The target's parent and its children: the parent exists when it is
     /// listed, the target when it is among them.
@@ -247,6 +253,13 @@ pub mod plain {
     /// The target's `receive_resume_token` (`-` for none).
     pub fn token(target: &DatasetName) -> Vec<String> {
         words(&["zfs", "get", "-Hp", "-o", "value", "receive_resume_token", target.as_str()])
+    }
+
+    /// `zfs send -w SNAP`: the read-back without our program, the stream
+    /// counted here (raw: no key needed; an unencrypted dataset's blocks
+    /// as they are on disk).
+    pub fn send_raw(snapshot: &SnapshotName) -> Vec<String> {
+        words(&["zfs", "send", "-w", snapshot.as_str()])
     }
 
     /// `zfs receive -A TARGET`.
@@ -338,6 +351,20 @@ mod tests {
             ssh().abort(&target).join(" "),
             "/usr/bin/helios64-replicate receive --abort backup/home"
         );
+    }
+
+    #[test]
+    fn read_back_commands_ours_and_plain() {
+        let snap: SnapshotName = "backup/home@s2".parse().unwrap();
+        assert_eq!(
+            ssh().read_back(&snap).join(" "),
+            "/usr/bin/helios64-replicate receive --read-back backup/home@s2"
+        );
+        assert_eq!(plain::send_raw(&snap).join(" "), "zfs send -w backup/home@s2");
+        // The snapshot is one word for the remote shell, quoted if need be.
+        let odd: SnapshotName = "backup/home@a b".parse().unwrap();
+        let argv = ssh().argv(&plain::send_raw(&odd));
+        assert_eq!(argv.last().unwrap(), "zfs send -w 'backup/home@a b'");
     }
 
     #[test]

@@ -13,15 +13,16 @@ use std::process::{Command, Stdio};
 use std::thread;
 
 use helios64_zfs::lzc::Lzc;
-use helios64_zfs::{DatasetName, Errno, ZfsError};
+use helios64_zfs::{DatasetName, Errno, SnapshotName, ZfsError};
 
 use crate::describe::{
-    self, AbortedRemote, Description, Ending, ending, last_line, parse_children, parse_json,
+    self, AbortedRemote, Description, Ending, Received, ending, last_line, parse_children,
+    parse_json,
 };
 use crate::error::{Error, Result};
 use crate::remote::{Host, How, Ssh, plain};
 use crate::target::TargetEnd;
-use crate::transfer::{Side, Stream, base_name};
+use crate::transfer::{Side, Stream, base_name, count};
 
 /// What one remote command left.
 #[derive(Debug)]
@@ -132,6 +133,51 @@ impl<'a> SshEnd<'a> {
         let token = self.run_ok(&plain::token(target), "reading the resume token of", target)?;
         let resume_token = describe::parse_token(&token).map_err(bad)?;
         Ok(Description { exists, parent_exists: true, snapshots, resume_token })
+    }
+
+    fn read_back_failed(&self, snapshot: &SnapshotName, stderr: &str) -> Error {
+        Error::RemoteReadBack {
+            job: self.job.to_owned(),
+            host: self.ssh.host.clone(),
+            snapshot: snapshot.to_string(),
+            reason: last_line(stderr),
+        }
+    }
+
+    /// `zfs send -w SNAP` on the host, its stream counted here: the whole
+    /// backup crosses the network.
+    fn read_back_plain(&self, snapshot: &SnapshotName) -> Result<u64> {
+        let what = "reading back";
+        let dataset = snapshot.dataset();
+        let argv = self.ssh.argv(&plain::send_raw(snapshot));
+        let mut child = Command::new(&argv[0])
+            .args(&argv[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| self.remote(what, &dataset, format!("cannot run ssh: {e}")))?;
+        let stderr = child.stderr.take();
+        let err_reader = thread::spawn(move || {
+            let mut text = Vec::new();
+            if let Some(mut p) = stderr {
+                let _ = p.read_to_end(&mut text);
+            }
+            String::from_utf8_lossy(&text).into_owned()
+        });
+        let counted = match child.stdout.take() {
+            Some(mut out) => count(&mut out),
+            None => Ok(0),
+        };
+        let status = child.wait().map_err(|e| self.remote(what, &dataset, format!("ssh: {e}")))?;
+        let stderr = err_reader.join().unwrap_or_default();
+        match ending(status.code(), &stderr) {
+            Ending::Done => {
+                counted.map_err(|e| self.remote(what, &dataset, format!("reading from ssh: {e}")))
+            }
+            Ending::Unreachable => Err(self.unreachable(&dataset, &stderr)),
+            Ending::Failed | Ending::NoCommand => Err(self.read_back_failed(snapshot, &stderr)),
+        }
     }
 
     fn how(&self, stream: &Stream<'_>) -> How {
@@ -266,6 +312,26 @@ impl TargetEnd for SshEnd<'_> {
             (Ok(()), Ending::Done) => {
                 copied.map_err(|e| self.remote(what, target, format!("writing to ssh: {e}")))
             }
+        }
+    }
+
+    fn read_back(&self, snapshot: &SnapshotName) -> Result<u64> {
+        if self.plain() {
+            return self.read_back_plain(snapshot);
+        }
+        let dataset = snapshot.dataset();
+        let ran = self.run(&self.ssh.read_back(snapshot), "reading back", &dataset)?;
+        match ran.ending {
+            Ending::Done => {
+                let r: Received = parse_json("receive --read-back", &ran.stdout)
+                    .map_err(|e| self.remote("reading back", &dataset, e.reason))?;
+                Ok(r.bytes)
+            }
+            Ending::NoCommand => {
+                self.plain.set(Some(true));
+                self.read_back_plain(snapshot)
+            }
+            _ => Err(self.read_back_failed(snapshot, &ran.stderr)),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! this host ([`Local`], libzfs_core) or one on another host over `ssh`
 //! ([`crate::ssh::SshEnd`]).
 
-use helios64_zfs::{DatasetName, Native};
+use helios64_zfs::{DatasetName, Native, SnapshotName};
 
 use crate::describe::Description;
 use crate::error::{Error, Result};
@@ -27,6 +27,12 @@ pub trait TargetEnd {
 
     /// Moves one stream (sent here, received there); the bytes moved.
     fn receive(&self, stream: &Stream<'_>) -> Result<u64>;
+
+    /// The restore test's read-back of the target snapshot `snapshot`:
+    /// sent whole where it lives, every block's checksum checked; the
+    /// stream's bytes. A failure is [`Error::ReadBack`] when the snapshot
+    /// could not be read.
+    fn read_back(&self, snapshot: &SnapshotName) -> Result<u64>;
 }
 
 /// A target on another pool of this host.
@@ -72,6 +78,14 @@ impl TargetEnd for Local<'_> {
             snapshot: format!("{}@{}", stream.source, stream.step.to.name),
             target: stream.target.to_string(),
             side,
+            source: Box::new(source),
+        })
+    }
+
+    fn read_back(&self, snapshot: &SnapshotName) -> Result<u64> {
+        receive::read_back(self.zfs, snapshot).map_err(|source| Error::ReadBack {
+            job: self.job.to_owned(),
+            snapshot: snapshot.to_string(),
             source: Box::new(source),
         })
     }

@@ -85,3 +85,43 @@ pub fn transfer(lzc: Lzc, stream: &Stream<'_>) -> Result<u64, (Side, ZfsError)> 
         (Err(e), Ok(_)) => Err((Side::Send, e)),
     }
 }
+
+/// Sends `snapshot` whole into a counter: every block is read, and its
+/// checksum checked, on the way; returns the stream's bytes. The restore
+/// test's read-back, on this host or on a target's host.
+pub fn count_send(lzc: Lzc, snapshot: &str, flags: SendFlags) -> Result<u64, ZfsError> {
+    let io = |source| ZfsError::Io { path: "pipe".into(), source };
+    let (mut reader, writer) = std::io::pipe().map_err(io)?;
+    let name = snapshot.to_owned();
+    let sender = thread::spawn(move || {
+        let sent = lzc.send(&name, None, writer.as_fd(), flags);
+        drop(writer);
+        sent
+    });
+    let counted = count(&mut reader);
+    // Unblocks a sender still writing after a failed read (EPIPE).
+    drop(reader);
+    let sent = sender.join().unwrap_or_else(|_| {
+        Err(ZfsError::InvalidArgument {
+            what: "send thread",
+            target: snapshot.to_owned(),
+            reason: "panicked".to_owned(),
+        })
+    });
+    sent?;
+    counted.map_err(io)
+}
+
+/// Reads `from` to its end; the bytes read.
+pub(crate) fn count(from: &mut dyn std::io::Read) -> std::io::Result<u64> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => bytes += n as u64,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}

@@ -22,6 +22,7 @@ mod exporter;
 mod fand;
 mod oneshots;
 mod pin;
+mod replicate;
 mod target;
 mod unit;
 mod upsd;

@@ -18,7 +18,7 @@ use crate::unit::{Unit, realtime_us};
 const SCRUB: Unit = Unit("helios64-scrub.service");
 const SNAP: Unit = Unit("helios64-snap.service");
 
-fn zfs_ok(program: &str, args: &[&str]) -> String {
+pub(crate) fn zfs_ok(program: &str, args: &[&str]) -> String {
     let out = std::process::Command::new(program).args(args).output().unwrap();
     assert!(
         out.status.success(),
@@ -30,13 +30,13 @@ fn zfs_ok(program: &str, args: &[&str]) -> String {
 }
 
 /// A one-file pool and a config drop-in, both gone on drop.
-struct Pool {
-    name: String,
+pub(crate) struct Pool {
+    pub(crate) name: String,
     dropin: PathBuf,
 }
 
 impl Pool {
-    fn create(guest: &Guest, tag: &str) -> Pool {
+    pub(crate) fn create(guest: &Guest, tag: &str) -> Pool {
         let name = guest.unique_name(tag).replace('-', "_");
         let file = guest.scratch_dir(tag).unwrap().join("vdev");
         fs::File::create(&file).unwrap().set_len(256 << 20).unwrap();
@@ -47,7 +47,7 @@ impl Pool {
     }
 
     /// Writes `/etc/helios64/<daemon>.d/90-<pool>.toml`.
-    fn config(&mut self, daemon: &str, toml: &str) {
+    pub(crate) fn config(&mut self, daemon: &str, toml: &str) {
         let dir = PathBuf::from(format!("/etc/helios64/{daemon}.d"));
         fs::create_dir_all(&dir).unwrap();
         self.dropin = dir.join(format!("90-{}.toml", self.name));
@@ -62,7 +62,7 @@ impl Drop for Pool {
     }
 }
 
-fn assert_timer_waiting(timer: Unit) {
+pub(crate) fn assert_timer_waiting(timer: Unit) {
     let p = timer.show(&["ActiveState", "SubState", "NextElapseUSecRealtime"]);
     assert_eq!((p["ActiveState"].as_str(), p["SubState"].as_str()), ("active", "waiting"), "{p:?}");
     assert!(!p["NextElapseUSecRealtime"].is_empty(), "{} has no next elapse: {p:?}", timer.0);

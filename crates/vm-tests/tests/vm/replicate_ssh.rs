@@ -121,6 +121,43 @@ impl Bed {
         out
     }
 
+    /// The restore test of job `off` with the config the last run wrote,
+    /// bounded in time like a run.
+    fn verify(&self) -> Output {
+        let out = Command::new("timeout")
+            .arg("120")
+            .arg(&self.bin)
+            .arg("--config")
+            .arg(self.dir.join("replicate.toml"))
+            .arg("verify")
+            .arg("--json")
+            .arg("--record-dir")
+            .arg(self.dir.join("lib"))
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(124), "the test hung: {out:?}");
+        out
+    }
+
+    /// A passing restore test of the target over ssh: the newest snapshot
+    /// read back on the host, matched to the source's by GUID, contents
+    /// not compared; recorded in the state file.
+    fn verify_passes(&self) {
+        let out = self.verify();
+        assert!(out.status.success(), "{out:?}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["target_snapshot"], format!("{}@s3", self.dst), "{report}");
+        assert_eq!(report["source_snapshot"], format!("{}@s3", self.src), "{report}");
+        assert!(report["read_back_bytes"].as_u64().unwrap() >= 1 << 20, "{report}");
+        let skipped = report["contents_skipped"].as_str().unwrap_or_default();
+        assert!(skipped.contains("the target is on 127.0.0.1"), "{report}");
+        let state: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(self.dir.join("lib/replicate.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(state["state"]["jobs"]["off"]["verify"]["result"], "ok", "{state}");
+    }
+
     fn names(&self, fs: &DatasetName) -> Vec<String> {
         native()
             .snapshots(fs)
@@ -179,6 +216,8 @@ fn over_ssh_with_our_receive_full_then_incremental() {
     let (err, _) = bed.full_then_incremental(&section);
     assert!(err.contains("received by") && err.contains("receive on 127.0.0.1"), "{err}");
     assert!(!err.contains("zfs receive on"), "{err}");
+    // Read back by our `receive --read-back` on the host.
+    bed.verify_passes();
 }
 
 #[test]
@@ -190,6 +229,8 @@ fn over_ssh_without_our_program_plain_zfs_receive() {
     let (err, err2) = bed.full_then_incremental(&section);
     assert!(err.contains("received by zfs receive on 127.0.0.1"), "{err}");
     assert!(err2.contains("received by zfs receive on 127.0.0.1"), "{err2}");
+    // Read back by `zfs send -w` on the host, counted here.
+    bed.verify_passes();
 }
 
 #[test]
@@ -213,4 +254,9 @@ fn an_unreachable_host_names_job_dataset_and_host_and_changes_nothing() {
     assert!(marks.is_empty(), "no bookmark: {marks:?}");
     let holds = run_ok("zfs", &["holds", "-H", &format!("{}@s1", bed.src)]);
     assert!(holds.trim().is_empty(), "no hold left: {holds}");
+    // The restore test of an unreachable target fails the same way.
+    let out = bed.verify();
+    assert_eq!(out.status.code(), Some(75), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot reach 127.0.0.1"), "{err}");
 }
