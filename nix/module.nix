@@ -21,8 +21,49 @@ let
     };
     scrub = { units = [ "helios64-scrub" ]; kind = "timers"; };
     snap = { units = [ "helios64-snap" ]; kind = "timers"; };
+    # Template units, one instance per job: its hourly run and, unless
+    # verify = false, its monthly restore test.
+    replicate = {
+      units = map (j: "helios64-replicate@${j}") jobNames
+        ++ lib.optionals cfg.replicate.verify (map (j: "helios64-replicate-verify@${j}") jobNames);
+      kind = "timers";
+    };
   };
   enabled = lib.filterAttrs (name: _: cfg.${name}.enable) daemons;
+
+  # replicate's jobs, by the rule the daemon applies (valid_job_name): the
+  # name is a unit instance, so it is checked here, before systemd sees it.
+  jobs = cfg.replicate.settings.jobs;
+  jobNames =
+    let
+      names = lib.attrNames jobs;
+      bad = lib.filter (n: builtins.match "[A-Za-z0-9_-]{1,64}" n == null) names;
+    in
+    if bad == [ ] then names
+    else throw "services.helios64.replicate.settings.jobs: ${lib.concatStringsSep ", " bad}: a job name is 1-64 letters, digits, - or _";
+  sshJobs = lib.filter (j: jobs.${j}.ssh != null) jobNames;
+  # What a job over SSH needs beyond the units' sandbox: the network.
+  sshNetwork = {
+    PrivateNetwork = false;
+    RestrictAddressFamilies = "AF_UNIX AF_INET AF_INET6";
+    IPAddressDeny = "";
+  };
+  dataset = types.strMatching "[A-Za-z0-9][A-Za-z0-9_.:/ -]*";
+  jobType = types.submodule {
+    freeformType = toml.type;
+    options = {
+      source = mkOption { type = dataset; description = "The source dataset."; };
+      target = mkOption { type = dataset; description = "The target dataset (its parent must exist)."; };
+      ssh = mkOption {
+        type = types.nullOr (types.submodule {
+          freeformType = toml.type;
+          options.host = mkOption { type = types.strMatching "[A-Za-z0-9][A-Za-z0-9.:-]*"; description = "The target's host."; };
+        });
+        default = null;
+        description = "The target is on another host ([jobs.NAME.ssh]); its units get the network.";
+      };
+    };
+  };
 
   pwm = mkOption { type = types.nullOr types.ints.u8; default = null; description = "A duty, 0-255."; };
   fanType = types.submodule {
@@ -70,6 +111,15 @@ in
     scrub = daemonOptions "scrub" { };
     snap = daemonOptions "snap" { };
     pin = daemonOptions "pin" { };
+    replicate = daemonOptions "replicate" {
+      jobs = mkOption { type = types.attrsOf jobType; default = { }; description = "[jobs.NAME]: each gets helios64-replicate@NAME.timer."; };
+    } // {
+      verify = mkOption {
+        type = types.bool;
+        default = true;
+        description = "Enable each job's monthly restore test (helios64-replicate-verify@NAME.timer).";
+      };
+    };
   };
 
   config = mkIf (enabled != { }) {
@@ -93,7 +143,7 @@ in
     environment.etc = lib.mapAttrs' (name: _: lib.nameValuePair "helios64/${name}.toml" { source = configFile name; })
       (lib.filterAttrs (name: _: hasConfig name) enabled);
 
-    systemd.services = lib.mkMerge (lib.mapAttrsToList
+    systemd.services = lib.mkMerge ((lib.mapAttrsToList
       (name: d: lib.genAttrs
         d.units
         (unit: {
@@ -108,7 +158,12 @@ in
           ];
           serviceConfig.ReadWritePaths = [ "" cfg.exporter.textfileDirectory ];
         }))
-      enabled);
+      enabled)
+    ++ lib.optionals cfg.replicate.enable (map
+      (j: lib.genAttrs
+        ([ "helios64-replicate@${j}" ] ++ lib.optional cfg.replicate.verify "helios64-replicate-verify@${j}")
+        (_: { serviceConfig = sshNetwork; }))
+      sshJobs));
 
     systemd.timers = lib.mkMerge (lib.mapAttrsToList
       (name: d: lib.optionalAttrs (d.kind == "timers") (lib.genAttrs d.units (_: {

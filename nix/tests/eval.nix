@@ -77,6 +77,14 @@ let
   fandToml = a.environment.etc."helios64/fand.toml".source.text;
   textfile = a.systemd.services.helios64-exporter-textfile;
   b = eval { upsd.enable = true; };
+  # replicate: a local job and one over SSH.
+  repJobs = {
+    home = { source = "tank/home"; target = "usb/backup/home"; };
+    off = { source = "tank/home"; target = "backup/home"; ssh = { host = "backup.example.net"; port = 2222; }; };
+  };
+  r = eval { replicate.enable = true; replicate.settings.jobs = repJobs; };
+  rNoVerify = eval { replicate.enable = true; replicate.verify = false; replicate.settings.jobs = repJobs; };
+  repToml = r.environment.etc."helios64/replicate.toml".source.text;
   none = eval { };
   # Rejected: evaluating what the module sets throws (a type error).
   rejects = cfg:
@@ -138,6 +146,24 @@ let
     "rejects a negative start_pwm" = rejects { fand.enable = true; fand.settings.fans.p7.start_pwm = -1; };
     "rejects an unknown exporter mode" = rejects { exporter.enable = true; exporter.mode = "push"; };
     "rejects a relative textfile directory" = rejects { exporter.enable = true; exporter.mode = "textfile"; exporter.textfileDirectory = "prom"; };
+    "replicate: each job's run and restore-test timers" =
+      lib.all (t: r.systemd.timers.${t}.wantedBy == [ "timers.target" "helios64.target" ])
+        [ "helios64-replicate@home" "helios64-replicate@off" "helios64-replicate-verify@home" "helios64-replicate-verify@off" ];
+    "replicate: verify = false, no restore-test timer" =
+      rNoVerify.systemd.timers ? "helios64-replicate@home" && !(rNoVerify.systemd.timers ? "helios64-replicate-verify@home");
+    "replicate: the jobs land in replicate.toml" =
+      lib.hasInfix "[jobs.home]\nsource = \"tank/home\"\ntarget = \"usb/backup/home\"\n" repToml
+      && lib.hasInfix "[jobs.off.ssh]\nhost = \"backup.example.net\"\nport = 2222\n" repToml
+      && !(lib.hasInfix "ssh = " repToml);
+    "replicate: an SSH job's units get the network, a local job's do not" =
+      r.systemd.services."helios64-replicate@off".serviceConfig.PrivateNetwork == false
+      && r.systemd.services."helios64-replicate-verify@off".serviceConfig.IPAddressDeny == ""
+      && !(r.systemd.services."helios64-replicate@home" ? serviceConfig);
+    "replicate: the package's template units, once" = r.systemd.packages == [ pkg ];
+    "rejects a job name that is not a unit instance" = rejects { replicate.enable = true; replicate.settings.jobs."a.b" = { source = "t/a"; target = "u/a"; }; };
+    "rejects a job without a target" = rejects { replicate.enable = true; replicate.settings.jobs.x = { source = "t/a"; }; };
+    "rejects a dataset starting with /" = rejects { replicate.enable = true; replicate.settings.jobs.x = { source = "/t/a"; target = "u/a"; }; };
+    "accepts valid replicate jobs" = !(rejects { replicate.enable = true; replicate.settings.jobs = repJobs; });
     "accepts a valid fand config" = !(rejects { fand.enable = true; fand.settings.fans.p6.min_pwm = 255; });
   };
   failed = lib.attrNames (lib.filterAttrs (_: ok: !ok) checks);
