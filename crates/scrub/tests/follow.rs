@@ -85,6 +85,8 @@ impl Zfs for Fake {
             l2cache: Vec::new(),
             spares: Vec::new(),
             scan: *scan,
+            checkpoint: None,
+            removal: None,
             error_count: None,
             space: PoolSpace::default(),
         })

@@ -42,6 +42,7 @@ mod zfs_errlog;
 mod zfs_errors;
 mod zfs_missing;
 mod zfs_pool;
+mod zfs_progress;
 mod zfs_pyzfs;
 mod zfs_pyzfs_holds;
 mod zfs_readonly;

@@ -109,6 +109,8 @@ fn pool_status(pool: &PoolName, paused: bool) -> PoolStatus {
         l2cache: Vec::new(),
         spares: Vec::new(),
         scan: Some(scan),
+        checkpoint: None,
+        removal: None,
         error_count: None,
         space: PoolSpace::default(),
     }

@@ -10,8 +10,10 @@ use std::collections::BTreeMap;
 use crate::error::Result;
 use crate::names::{DatasetName, HoldTag, PoolName, SnapshotName};
 
+mod progress;
 mod states;
 
+pub use progress::{CheckpointState, CheckpointStats, RemovalState, RemovalStats};
 pub use states::{Health, PoolState, ScanFunction, ScanState, SpareState, VdevAux, VdevState};
 
 /// How much room a pool has (the `size`, `allocated`, `free`, `capacity`
@@ -231,6 +233,11 @@ pub struct PoolStatus {
     /// The last or current scrub/resilver; `None` if the pool was never
     /// scanned.
     pub scan: Option<ScanStats>,
+    /// The pool's checkpoint (`zpool checkpoint`); `None` when it has none.
+    pub checkpoint: Option<CheckpointStats>,
+    /// The last device removal (`zpool remove`), running or done; `None`
+    /// when the pool never had one.
+    pub removal: Option<RemovalStats>,
     /// Number of persistent data errors (`error_count`).
     pub error_count: Option<u64>,
     /// Space accounting.

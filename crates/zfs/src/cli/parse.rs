@@ -14,9 +14,9 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 
 use crate::error::{Result, ZfsError};
 use crate::model::{
-    Dataset, DatasetKind, Health, Holds, PoolSpace, PoolStatus, Properties, Property,
-    PropertySource, ScanFunction, ScanState, ScanStats, Snapshot, Vdev, VdevAux, VdevErrors,
-    VdevSpace, VdevState,
+    CheckpointState, CheckpointStats, Dataset, DatasetKind, Health, Holds, PoolSpace, PoolStatus,
+    Properties, Property, PropertySource, RemovalState, RemovalStats, ScanFunction, ScanState,
+    ScanStats, Snapshot, Vdev, VdevAux, VdevErrors, VdevSpace, VdevState,
 };
 use crate::names::reported;
 
@@ -128,6 +128,10 @@ struct PoolJson {
     #[serde(default)]
     scan_stats: Option<ScanJson>,
     #[serde(default)]
+    checkpoint_stats: Option<CheckpointJson>,
+    #[serde(default)]
+    removal_stats: Option<RemovalJson>,
+    #[serde(default)]
     vdevs: Ordered<VdevJson>,
     #[serde(default)]
     logs: Ordered<VdevJson>,
@@ -208,7 +212,63 @@ struct ScanJson {
     issued: Option<Num>,
 }
 
+#[derive(Debug, Deserialize)]
+struct CheckpointJson {
+    state: String,
+    #[serde(default)]
+    start_time: Option<Num>,
+    #[serde(default)]
+    space: Option<Num>,
+}
+
+/// `removal_status_nvlist`'s member. It also carries the removed vdev's
+/// name, type and GUID (`fill_vdev_info`), which the model leaves out:
+/// the native backend has the index only, and the vdev they describe is
+/// an indirect one once the removal finished.
+#[derive(Debug, Deserialize)]
+struct RemovalJson {
+    state: String,
+    #[serde(default)]
+    removing_vdev: Option<Num>,
+    #[serde(default)]
+    start_time: Option<Num>,
+    #[serde(default)]
+    end_time: Option<Num>,
+    #[serde(default)]
+    to_copy: Option<Num>,
+    #[serde(default)]
+    copied: Option<Num>,
+    #[serde(default)]
+    mapping_memory: Option<Num>,
+}
+
 const STATUS: &str = "zpool status JSON";
+
+fn checkpoint(c: &CheckpointJson, pool: &str) -> Result<CheckpointStats> {
+    let state = CheckpointState::from_name(&c.state).ok_or_else(|| {
+        ZfsError::malformed(STATUS, pool, format!("unknown checkpoint state {:?}", c.state))
+    })?;
+    Ok(CheckpointStats {
+        state,
+        start_time: req(&c.start_time, "checkpoint start_time", pool)?,
+        space: req(&c.space, "checkpoint space", pool)?,
+    })
+}
+
+fn removal(r: &RemovalJson, pool: &str) -> Result<RemovalStats> {
+    let state = RemovalState::from_name(&r.state).ok_or_else(|| {
+        ZfsError::malformed(STATUS, pool, format!("unknown removal state {:?}", r.state))
+    })?;
+    Ok(RemovalStats {
+        state,
+        removing_vdev: req(&r.removing_vdev, "removal removing_vdev", pool)?,
+        start_time: req(&r.start_time, "removal start_time", pool)?,
+        end_time: req(&r.end_time, "removal end_time", pool)?,
+        to_copy: req(&r.to_copy, "removal to_copy", pool)?,
+        copied: req(&r.copied, "removal copied", pool)?,
+        mapping_memory: req(&r.mapping_memory, "removal mapping_memory", pool)?,
+    })
+}
 
 fn req(v: &Option<Num>, field: &str, target: &str) -> Result<u64> {
     v.as_ref()
@@ -357,6 +417,8 @@ pub fn parse_status(text: &str, pool: &str) -> Result<PoolStatus> {
         l2cache: class(&p.l2cache, Section::Normal, pool)?,
         spares: class(&p.spares, Section::Spares, pool)?,
         scan: p.scan_stats.as_ref().map(|s| scan(s, pool)).transpose()?.flatten(),
+        checkpoint: p.checkpoint_stats.as_ref().map(|c| checkpoint(c, pool)).transpose()?,
+        removal: p.removal_stats.as_ref().map(|r| removal(r, pool)).transpose()?,
         error_count: opt(&p.error_count, "error_count", pool)?,
         space: PoolSpace::default(),
     })

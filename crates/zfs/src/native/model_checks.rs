@@ -9,7 +9,9 @@ use zfs_core_sys as zc;
 
 use super::libzfs::kind_of;
 use crate::error::{Errno, ErrorKind};
-use crate::model::{PoolState, ScanFunction, ScanState, VdevAux, VdevState};
+use crate::model::{
+    CheckpointState, PoolState, RemovalState, ScanFunction, ScanState, VdevAux, VdevState,
+};
 use crate::names::{self, NameError};
 use crate::{BookmarkName, DatasetName, PoolName, SnapshotName, ZfsError};
 
@@ -61,6 +63,20 @@ fn state_numbers_match_the_headers() {
     );
     assert_eq!(ScanFunction::from_raw(u64::from(zc::POOL_SCAN_RESILVER)), ScanFunction::Resilver);
     assert_eq!(ScanState::from_raw(u64::from(zc::DSS_CANCELED)), ScanState::Canceled);
+    assert_eq!(CheckpointState::from_raw(u64::from(zc::CS_NONE)), None);
+    assert_eq!(
+        CheckpointState::from_raw(u64::from(zc::CS_CHECKPOINT_EXISTS)),
+        Some(CheckpointState::Exists)
+    );
+    assert_eq!(
+        CheckpointState::from_raw(u64::from(zc::CS_CHECKPOINT_DISCARDING)),
+        Some(CheckpointState::Discarding)
+    );
+    assert_eq!(u64::from(zc::CS_NUM_STATES), 3, "a checkpoint state this crate does not know");
+    assert_eq!(RemovalState::from_raw(u64::from(zc::DSS_NONE)), None);
+    assert_eq!(RemovalState::from_raw(u64::from(zc::DSS_SCANNING)), Some(RemovalState::Scanning));
+    assert_eq!(RemovalState::from_raw(u64::from(zc::DSS_FINISHED)), Some(RemovalState::Finished));
+    assert_eq!(RemovalState::from_raw(u64::from(zc::DSS_CANCELED)), Some(RemovalState::Canceled));
 }
 
 #[test]

@@ -9,10 +9,13 @@
 
 use std::mem::{offset_of, size_of};
 
-use zfs_core_sys::{pool_scan_stat_t, vdev_stat_t};
+use zfs_core_sys::{pool_checkpoint_stat_t, pool_removal_stat_t, pool_scan_stat_t, vdev_stat_t};
 
 use crate::error::{Result, ZfsError};
-use crate::model::{ScanFunction, ScanState, ScanStats, VdevAux, VdevErrors, VdevSpace, VdevState};
+use crate::model::{
+    CheckpointState, CheckpointStats, RemovalState, RemovalStats, ScanFunction, ScanState,
+    ScanStats, VdevAux, VdevErrors, VdevSpace, VdevState,
+};
 
 // Every field is 8 bytes wide (uint64_t or hrtime_t), so offset / 8 is the
 // array index. Check it for the headers actually compiled against.
@@ -118,6 +121,54 @@ pub(crate) fn scan_stats(values: &[u64], target: &str) -> Result<ScanStats> {
     })
 }
 
+macro_rules! pcs {
+    ($field:ident) => {
+        offset_of!(pool_checkpoint_stat_t, $field) / 8
+    };
+}
+
+/// Reads `checkpoint_stats` of the root vdev (`pool_checkpoint_stat_t`,
+/// unchanged since 0.8). The kernel sends it only while a checkpoint
+/// exists or is being discarded, so any other state is malformed.
+pub(crate) fn checkpoint_stats(values: &[u64], target: &str) -> Result<CheckpointStats> {
+    let f = Fields { values, what: "checkpoint_stats", target };
+    let raw = f.require(pcs!(pcs_state), "pcs_state")?;
+    let state = CheckpointState::from_raw(raw).ok_or_else(|| {
+        ZfsError::malformed("checkpoint_stats", target, format!("pcs_state {raw}"))
+    })?;
+    Ok(CheckpointStats {
+        state,
+        start_time: f.require(pcs!(pcs_start_time), "pcs_start_time")?,
+        space: f.require(pcs!(pcs_space), "pcs_space")?,
+    })
+}
+
+macro_rules! prs {
+    ($field:ident) => {
+        offset_of!(pool_removal_stat_t, $field) / 8
+    };
+}
+
+/// Reads `removal_stats` of the root vdev (`pool_removal_stat_t`,
+/// unchanged since 0.8). The kernel sends it only once a removal has
+/// started (`spa_removal_get_stats` refuses `DSS_NONE`), so any state but
+/// scanning, finished or canceled is malformed.
+pub(crate) fn removal_stats(values: &[u64], target: &str) -> Result<RemovalStats> {
+    let f = Fields { values, what: "removal_stats", target };
+    let raw = f.require(prs!(prs_state), "prs_state")?;
+    let state = RemovalState::from_raw(raw)
+        .ok_or_else(|| ZfsError::malformed("removal_stats", target, format!("prs_state {raw}")))?;
+    Ok(RemovalStats {
+        state,
+        removing_vdev: f.require(prs!(prs_removing_vdev), "prs_removing_vdev")?,
+        start_time: f.require(prs!(prs_start_time), "prs_start_time")?,
+        end_time: f.require(prs!(prs_end_time), "prs_end_time")?,
+        to_copy: f.require(prs!(prs_to_copy), "prs_to_copy")?,
+        copied: f.require(prs!(prs_copied), "prs_copied")?,
+        mapping_memory: f.require(prs!(prs_mapping_memory), "prs_mapping_memory")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +236,43 @@ mod tests {
     fn longer_arrays_from_newer_kernels_are_fine() {
         let v = stats_array(size_of::<vdev_stat_t>() / 8 + 10);
         assert!(vdev_stats(&v, "tank").is_ok());
+    }
+
+    #[test]
+    fn checkpoint_stats_by_position() {
+        assert_eq!((pcs!(pcs_state), pcs!(pcs_start_time), pcs!(pcs_space)), (0, 1, 2));
+        let c = checkpoint_stats(&[2, 1_700_000_000, 4096], "tank").unwrap();
+        assert_eq!(c.state, CheckpointState::Discarding);
+        assert_eq!((c.start_time, c.space), (1_700_000_000, 4096));
+        assert_eq!(checkpoint_stats(&[0, 1, 2], "tank").unwrap_err().kind(), ErrorKind::Malformed);
+        assert_eq!(checkpoint_stats(&[1, 1], "tank").unwrap_err().kind(), ErrorKind::Malformed);
+    }
+
+    #[test]
+    fn removal_stats_by_position() {
+        let idx = [
+            prs!(prs_state),
+            prs!(prs_removing_vdev),
+            prs!(prs_start_time),
+            prs!(prs_end_time),
+            prs!(prs_to_copy),
+            prs!(prs_copied),
+            prs!(prs_mapping_memory),
+        ];
+        assert_eq!(idx, [0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(size_of::<pool_removal_stat_t>() / 8, 7);
+        let r = removal_stats(&[2, 1, 100, 160, 8192, 8192, 48], "tank").unwrap();
+        assert_eq!(r.state, RemovalState::Finished);
+        assert_eq!(r.removing_vdev, 1);
+        assert_eq!((r.start_time, r.end_time), (100, 160));
+        assert_eq!((r.to_copy, r.copied, r.mapping_memory), (8192, 8192, 48));
+        let e = removal_stats(&[0, 1, 2, 3, 4, 5, 6], "tank").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Malformed);
+        // DSS_ERRORSCRUBBING is a scan's state, never a removal's.
+        let e = removal_stats(&[4, 1, 2, 3, 4, 5, 6], "tank").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Malformed);
+        let e = removal_stats(&[1, 0, 2, 3, 4, 5], "tank").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Malformed);
     }
 
     #[test]

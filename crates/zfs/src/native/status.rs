@@ -140,6 +140,14 @@ pub(crate) fn pool_status(pool: &Pool<'_>, naming: VdevNaming) -> Result<PoolSta
         Some(values) => Some(stats::scan_stats(values, &name)?),
         None => None,
     };
+    let checkpoint = match tree.u64_array("checkpoint_stats")? {
+        Some(values) => Some(stats::checkpoint_stats(values, &name)?),
+        None => None,
+    };
+    let removal = match tree.u64_array("removal_stats")? {
+        Some(values) => Some(stats::removal_stats(values, &name)?),
+        None => None,
+    };
     let (_, msgid) = pool.status();
     Ok(PoolStatus {
         guid: config.u64("pool_guid")?.ok_or_else(|| missing("pool_guid", &name))?,
@@ -156,6 +164,8 @@ pub(crate) fn pool_status(pool: &Pool<'_>, naming: VdevNaming) -> Result<PoolSta
         l2cache,
         spares,
         scan,
+        checkpoint,
+        removal,
         name: names::reported("pool name", &name, name.clone())?,
     })
 }

@@ -62,6 +62,7 @@ fn vdevs_keep_configuration_order() {
     assert_eq!(s.root.children[0].space, Some(VdevSpace::default()));
     assert_eq!(s.state, None);
     assert_eq!(s.scan, None);
+    assert_eq!((s.checkpoint, s.removal), (None, None));
     assert_eq!(s.error_count, None);
 }
 
@@ -127,6 +128,56 @@ fn scan_stats_and_classes() {
     assert!(s.special.is_empty() && s.dedup.is_empty());
     assert_eq!(s.error_count, Some(2));
     assert_eq!(s.all_vdevs().len(), 4);
+}
+
+/// `checkpoint_status_nvlist` and `removal_status_nvlist` as `zpool status
+/// -jp --json-int` prints them (the removal with `fill_vdev_info`'s name,
+/// type and GUID of the removed vdev, by then an indirect one).
+const PROGRESS: &str = r#", "removal_stats": {"name": "indirect-0", "vdev_type": "indirect",
+        "guid": 9, "state": "FINISHED", "removing_vdev": 0, "start_time": 1700000000,
+        "end_time": 1700000042, "to_copy": 1310720, "copied": 1310720,
+        "mapping_memory": 96},
+    "checkpoint_stats": {"state": "EXISTS", "start_time": 1700000100, "space": 4096}"#;
+
+#[test]
+fn checkpoint_and_removal_stats() {
+    let s = parse_status(&pool_with(&leaf("/f/a", ""), PROGRESS), "tank").unwrap();
+    let c = s.checkpoint.unwrap();
+    assert_eq!((c.state, c.start_time, c.space), (CheckpointState::Exists, 1_700_000_100, 4096));
+    let r = s.removal.unwrap();
+    assert_eq!((r.state, r.removing_vdev), (RemovalState::Finished, 0));
+    assert_eq!((r.start_time, r.end_time), (1_700_000_000, 1_700_000_042));
+    assert_eq!((r.to_copy, r.copied, r.mapping_memory), (1_310_720, 1_310_720, 96));
+
+    // Without --json-int, -p prints the same numbers as strings.
+    let strings = PROGRESS
+        .replace(r#""space": 4096"#, r#""space": "4096""#)
+        .replace(r#""copied": 1310720"#, r#""copied": "1310720""#);
+    let s = parse_status(&pool_with(&leaf("/f/a", ""), &strings), "tank").unwrap();
+    assert_eq!((s.checkpoint.unwrap().space, s.removal.unwrap().copied), (4096, 1_310_720));
+
+    let discarding = PROGRESS.replace(r#""state": "EXISTS""#, r#""state": "DISCARDING""#);
+    let s = parse_status(&pool_with(&leaf("/f/a", ""), &discarding), "tank").unwrap();
+    assert_eq!(s.checkpoint.unwrap().state, CheckpointState::Discarding);
+    let copying = PROGRESS.replace(r#""state": "FINISHED""#, r#""state": "SCANNING""#);
+    let s = parse_status(&pool_with(&leaf("/f/a", ""), &copying), "tank").unwrap();
+    assert_eq!(s.removal.unwrap().state, RemovalState::Scanning);
+}
+
+#[test]
+fn progress_stats_with_unknown_states_or_missing_numbers_are_malformed() {
+    let cases = [
+        (PROGRESS.replace(r#""state": "EXISTS""#, r#""state": "NONE""#), "checkpoint state"),
+        (PROGRESS.replace(r#""state": "FINISHED""#, r#""state": "ERRORSCRUBBING""#), "removal"),
+        (PROGRESS.replace(r#", "space": 4096"#, ""), "no checkpoint space"),
+        (PROGRESS.replace(r#""copied": 1310720,"#, ""), "no removal copied"),
+        (PROGRESS.replace(r#""start_time": 1700000100"#, r#""start_time": "x""#), "start_time"),
+    ];
+    for (rest, want) in cases {
+        let err = parse_status(&pool_with(&leaf("/f/a", ""), &rest), "tank").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Malformed, "{want}: {err}");
+        assert!(err.to_string().contains(want), "{want}: {err}");
+    }
 }
 
 #[test]
