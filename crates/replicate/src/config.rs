@@ -6,6 +6,7 @@ use helios64_service::{Config, Invalid, KeyPath};
 use helios64_zfs::DatasetName;
 use serde::{Deserialize, Serialize};
 
+use crate::prune::TargetRetention;
 use crate::remote::Ssh;
 
 /// The whole configuration.
@@ -50,6 +51,11 @@ pub struct Job {
     /// snapshot is larger; every entry's metadata is always compared.
     #[serde(default = "verify_content_bytes")]
     pub verify_content_bytes: u64,
+    /// Prune the target after each run by these counts (sanoid-named
+    /// snapshots only; the newest common and held ones never); without
+    /// it the target keeps every snapshot it receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_retention: Option<TargetRetention>,
 }
 
 fn yes() -> bool {
@@ -132,6 +138,12 @@ impl Config for ReplicateConfig {
                     message,
                 ));
             }
+            if job.ssh.is_some() && job.target_retention.is_some() {
+                return Err(Invalid::at(
+                    &format!("jobs.{name}.target_retention"),
+                    "target retention needs a target on this host (not over ssh yet)".to_owned(),
+                ));
+            }
             // On another host the same names are other datasets.
             let local = job.ssh.is_none();
             if local && (nested(&job.source, &job.target) || nested(&job.target, &job.source)) {
@@ -202,6 +214,28 @@ mod tests {
         let e =
             bad("[jobs.x]\nsource = \"tank/a\"\ntarget = \"tank\"\n[jobs.x.ssh]\nhost = \"h\"\n");
         assert!(e.contains("is a pool"), "{e}");
+    }
+
+    #[test]
+    fn target_retention_has_sanoids_backup_counts_and_needs_a_local_target() {
+        let c = parse(
+            "[jobs.usb]\nsource = \"tank/a\"\ntarget = \"usb/a\"\n[jobs.usb.target_retention]\ndaily = 7\n",
+        );
+        let r = c.jobs["usb"].target_retention.unwrap();
+        assert_eq!((r.hourly, r.daily, r.monthly), (30, 7, 12));
+        assert!(c.validate().is_ok());
+        assert!(
+            parse("[jobs.usb]\nsource = \"tank/a\"\ntarget = \"usb/a\"\n").jobs["usb"]
+                .target_retention
+                .is_none()
+        );
+        let e = parse(
+            "[jobs.x]\nsource = \"tank/a\"\ntarget = \"b/a\"\n[jobs.x.ssh]\nhost = \"h\"\n[jobs.x.target_retention]\n",
+        )
+        .validate()
+        .unwrap_err();
+        let e = format!("{}: {}", e.key, e.message);
+        assert!(e.starts_with("jobs.x.target_retention: "), "{e}");
     }
 
     #[test]

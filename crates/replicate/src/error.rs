@@ -131,6 +131,17 @@ pub enum Error {
         /// The first of them.
         first: Vec<String>,
     },
+    /// The target retention could not be planned (a snapshot listing the
+    /// planner refuses).
+    #[error("job {job}: planning the retention of {target}: {reason}")]
+    Prune {
+        /// The job.
+        job: String,
+        /// The target.
+        target: String,
+        /// The planner's error.
+        reason: String,
+    },
     /// `ssh` could not reach the target's host (exit 255: no connection,
     /// a refused key, a changed host key). Nothing was changed anywhere.
     #[error("job {job}: {dataset} on {host}: cannot reach {host} over ssh: {reason}")]

@@ -389,6 +389,7 @@ impl JobRun<'_> {
         }
         report.plan = Some(plan.clone());
         if dry_run {
+            report.pruned = self.prune_plan(&dst_snaps, &source)?;
             return Ok(report);
         }
         if let Plan::Send(send) = &plan {
@@ -430,7 +431,47 @@ impl JobRun<'_> {
             report.newest_target_snapshot = Some(format!("{dst}@{}", newest.name));
             report.newest_target_creation = Some(newest.creation);
         }
+        let doomed = self.prune_plan(&dst_snaps, &source)?;
+        if !doomed.is_empty() {
+            let names =
+                doomed.iter().map(|s| self.snapshot_name(dst, s)).collect::<Result<Vec<_>>>()?;
+            self.zfs
+                .destroy_snapshots(&names, false)
+                .map_err(self.zfs_error("pruning the snapshots of", dst))?;
+            say(&format!(
+                "{}: pruned {} snapshots of {dst} by its target_retention",
+                self.name,
+                doomed.len()
+            ));
+            report.pruned = doomed.iter().map(|s| format!("{dst}@{s}")).collect();
+        }
         Ok(report)
+    }
+
+    /// The target snapshots the job's `target_retention` destroys now (none
+    /// without one): never the newest target snapshot nor the newest one
+    /// the source still has (the next incremental's base either way).
+    fn prune_plan(&self, dst_snaps: &[TargetSnap], source: &Source) -> Result<Vec<String>> {
+        let Some(retention) = &self.job.target_retention else { return Ok(Vec::new()) };
+        let mut protect: Vec<u64> =
+            dst_snaps.iter().max_by_key(|s| s.createtxg).map(|s| s.guid).into_iter().collect();
+        let common = dst_snaps
+            .iter()
+            .filter(|t| {
+                source.snapshots.iter().any(|s| s.guid == t.guid)
+                    || source.bookmarks.iter().any(|b| b.guid == t.guid)
+            })
+            .max_by_key(|s| s.createtxg);
+        protect.extend(common.map(|s| s.guid));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        crate::prune::to_destroy(retention, self.job.target.as_str(), dst_snaps, &protect, now)
+            .map_err(|e| Error::Prune {
+                job: self.name.to_owned(),
+                target: self.job.target.to_string(),
+                reason: e.to_string(),
+            })
     }
 
     /// The refusal for a target the kernel found written since the base.

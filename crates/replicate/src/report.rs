@@ -40,6 +40,9 @@ pub struct Report {
     pub newest_target_snapshot: Option<String>,
     /// Its creation time, Unix seconds.
     pub newest_target_creation: Option<u64>,
+    /// Target snapshots destroyed by the job's `target_retention` (in a
+    /// dry run: those it would destroy as the target is now).
+    pub pruned: Vec<String>,
 }
 
 impl Report {
@@ -58,6 +61,7 @@ impl Report {
             plan: None,
             estimated_bytes: Vec::new(),
             received_bytes: 0,
+            pruned: Vec::new(),
             bookmark: None,
             newest_target_snapshot: None,
             newest_target_creation: None,

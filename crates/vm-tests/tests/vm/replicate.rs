@@ -402,3 +402,53 @@ fn the_restore_test_reads_the_backup_back_and_compares_it_with_its_source() {
     assert_eq!(small.state()["verify"]["result"], "failed");
     assert!(!native().lzc().exists(small.dst.as_str()).unwrap());
 }
+
+#[test]
+fn target_retention_prunes_the_backup_by_its_own_counts_and_keeps_the_base() {
+    let guest = require_guest();
+    // Counts of 0: sanoid's rule prunes beyond the count only snapshots
+    // older than count x period, and these are seconds old (the counts
+    // themselves are host tests of helios64_replicate::prune).
+    let bed = Bed::new(&guest, "rpr")
+        .with_config("[jobs.usb.target_retention]\nhourly = 0\ndaily = 0\nmonthly = 0\n");
+    let hourly = |i: usize| format!("autosnap_2026-12-04_{i:02}:00:00_hourly");
+    let target = |name: &str| format!("{}@{name}", bed.dst);
+    for i in 0..5 {
+        bed.a.fill("fs", 1);
+        bed.snapshot(&hourly(i));
+    }
+    bed.snapshot("before-upgrade");
+    let err = bed.run_ok(&[]);
+    assert!(err.contains("pruned 5 snapshots"), "{err}");
+    assert_eq!(bed.names(&bed.dst), ["before-upgrade"], "not sanoid-named: kept; {err}");
+    assert_eq!(bed.names(&bed.src).len(), 6, "the source keeps its own");
+
+    // The newest common snapshot stays whatever the counts say.
+    bed.a.fill("fs", 1);
+    bed.snapshot(&hourly(5));
+    bed.run_ok(&[]);
+    assert_eq!(bed.names(&bed.dst), ["before-upgrade".to_owned(), hourly(5)]);
+
+    // A held one stays.
+    run_ok("zfs", &["hold", "keep", &target(&hourly(5))]);
+    bed.a.fill("fs", 1);
+    bed.snapshot(&hourly(6));
+    bed.run_ok(&[]);
+    assert_eq!(bed.names(&bed.dst), ["before-upgrade".to_owned(), hourly(5), hourly(6)]);
+    run_ok("zfs", &["release", "keep", &target(&hourly(5))]);
+
+    // A dry run names what it would prune, as the target is now, and
+    // destroys nothing.
+    let dry = bed.run(&["--dry-run", "--json"]);
+    assert!(dry.status.success(), "{dry:?}");
+    let report: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(report["pruned"], serde_json::json!([hourly(5)]), "{report}");
+    assert_eq!(bed.names(&bed.dst).len(), 3);
+
+    // The chain is intact: the next incremental goes from the kept base.
+    bed.a.fill("fs", 1);
+    bed.snapshot(&hourly(7));
+    let err = bed.run_ok(&[]);
+    assert!(err.contains("incremental"), "{err}");
+    assert_eq!(bed.names(&bed.dst), ["before-upgrade".to_owned(), hourly(7)], "{err}");
+}
