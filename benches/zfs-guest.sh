@@ -83,6 +83,21 @@ for bench in "$@"; do
       "allocated $(zpool list -Hp -o allocated snapbench) bytes"
     HELIOS64_ZFS_BENCH_SNAPSHOT_ROOTS=$roots run zfs_snapshots
     ;;
+  zfs_replicate)
+    # Two pools of one sparse file each, compression off; 256 MiB of
+    # random data in one snapshot (H64_REPLICATE_MIB changes the size).
+    mib=${H64_REPLICATE_MIB:-256}
+    truncate -s 2G "$d/repa" "$d/repb"
+    zpool create -f -o cachefile=none -O compression=off -O mountpoint=none repa "$d/repa"
+    zpool create -f -o cachefile=none -O compression=off -O mountpoint=none repb "$d/repb"
+    zfs create -o mountpoint="$d/repa-fs" repa/fs
+    zfs create repb/backup
+    dd if=/dev/urandom of="$d/repa-fs/data" bs=1M count="$mib" status=none
+    zfs snapshot repa/fs@bench
+    echo "zfs-guest: zfs_replicate: $mib MiB in repa/fs@bench"
+    HELIOS64_REPLICATE_BENCH=repa/fs,repb/backup \
+      HELIOS64_REPLICATE_BIN="$H64_REPO/target/release/helios64-replicate" run zfs_replicate
+    ;;
   *)
     echo "zfs-guest: unknown benchmark $bench" >&2
     exit 2

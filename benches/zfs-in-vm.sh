@@ -2,11 +2,13 @@
 # Runs the ZFS benchmarks that need a pool inside the helios64 test VM, on
 # pools of sparse file vdevs the guest builds (benches/zfs-guest.sh):
 #
-#   benches/zfs-in-vm.sh [BENCH...]   # default: zfs_status zfs_snapshots
+#   benches/zfs-in-vm.sh [BENCH...]   # default: all three
 #
 #   zfs_status     native pool status/list vs `zpool status -jp` + `zpool get`
 #   zfs_snapshots  native snapshot listing vs `zfs list -t snapshot -Hp`,
 #                  1k and 10k snapshots over 10 datasets, 50k over 50
+#   zfs_replicate  helios64-replicate vs `zfs send | zfs receive` (a full
+#                  256 MiB replication) and vs syncoid (nothing to send)
 #
 # How: builds the benchmarks on the host, boots `tests/vm/run --shell` and
 # types one command into its console, which runs benches/zfs-guest.sh from
@@ -17,11 +19,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ $# -gt 0 ] || set -- zfs_status zfs_snapshots
+[ $# -gt 0 ] || set -- zfs_status zfs_snapshots zfs_replicate
 for bench in "$@"; do
   case "$bench" in
   zfs_status | zfs_snapshots) ;;
-  *) echo "zfs-in-vm: unknown benchmark $bench (zfs_status, zfs_snapshots)" >&2; exit 2 ;;
+  zfs_replicate)
+    cargo build --locked --release -p helios64-replicate 2> /dev/null ||
+      { echo "zfs-in-vm: cannot build helios64-replicate" >&2; exit 1; }
+    ;;
+  *) echo "zfs-in-vm: unknown benchmark $bench (zfs_status, zfs_snapshots, zfs_replicate)" >&2; exit 2 ;;
   esac
   # The guest picks the newest binary of each name in target/release/deps.
   cargo bench --locked -p helios64-benches --bench "$bench" --no-run 2> /dev/null ||
