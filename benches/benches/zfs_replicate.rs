@@ -117,9 +117,15 @@ fn replicate(c: &mut Criterion) {
     let pipeline = format!("zfs send {snapshot} | zfs receive -s {cli}");
 
     let mut g = c.benchmark_group("zfs_replicate/full");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(20));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
     g.bench_function("zfs_send_receive", |b| {
-        b.iter_batched(|| destroy(&cli), |()| must("sh", &["-c", &pipeline]), BatchSize::PerIteration)
+        b.iter_batched(
+            || destroy(&cli),
+            |()| must("sh", &["-c", &pipeline]),
+            BatchSize::PerIteration,
+        )
     });
     g.bench_function("helios64_replicate", |b| {
         b.iter_batched(|| destroy(&ours), |()| bed.ours(&config), BatchSize::PerIteration)
@@ -133,7 +139,9 @@ fn replicate(c: &mut Criterion) {
     let sync = ["--no-sync-snap", "--no-privilege-elevation", "--quiet", &bed.source, &syncoid];
     must("syncoid", &sync);
     let mut g = c.benchmark_group("zfs_replicate/noop");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(10));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
     g.bench_function("helios64_replicate", |b| b.iter(|| bed.ours(&config)));
     g.bench_function("syncoid", |b| b.iter(|| must("syncoid", &sync)));
     g.finish();
