@@ -7,13 +7,12 @@
 //! receive fail (nothing destroyed; the next run plans from what is left).
 
 use std::cell::Cell;
-use std::io::Read as _;
 use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
 use std::thread;
 
 use helios64_zfs::lzc::Lzc;
-use helios64_zfs::{DatasetName, Errno, SnapshotName, ZfsError};
+use helios64_zfs::{DatasetName, Errno, SnapshotName};
 
 use crate::describe::{
     self, AbortedRemote, Description, Ending, Received, ending, last_line, parse_children,
@@ -22,7 +21,7 @@ use crate::describe::{
 use crate::error::{Error, Result};
 use crate::remote::{Host, How, Ssh, plain};
 use crate::target::TargetEnd;
-use crate::transfer::{Side, Stream, base_name, count};
+use crate::transfer::{Side, Stream, base_name, count, join_sender};
 
 /// What one remote command left.
 #[derive(Debug)]
@@ -30,6 +29,17 @@ struct Ran {
     ending: Ending,
     stdout: String,
     stderr: String,
+}
+
+/// Reads `pipe` to its end in a thread of its own; its text (lossy).
+fn drain<R: std::io::Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut text);
+        }
+        String::from_utf8_lossy(&text).into_owned()
+    })
 }
 
 /// The target end over `ssh`.
@@ -157,14 +167,7 @@ impl<'a> SshEnd<'a> {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| self.remote(what, &dataset, format!("cannot run ssh: {e}")))?;
-        let stderr = child.stderr.take();
-        let err_reader = thread::spawn(move || {
-            let mut text = Vec::new();
-            if let Some(mut p) = stderr {
-                let _ = p.read_to_end(&mut text);
-            }
-            String::from_utf8_lossy(&text).into_owned()
-        });
+        let err_reader = drain(child.stderr.take());
         let counted = match child.stdout.take() {
             Some(mut out) => count(&mut out),
             None => Ok(0),
@@ -247,17 +250,8 @@ impl TargetEnd for SshEnd<'_> {
             .map_err(|e| self.remote(what, target, format!("cannot run ssh: {e}")))?;
         // Read while the stream is written, so that a chatty remote never
         // blocks on a full stderr pipe and stops reading its stdin.
-        let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-            thread::spawn(move || {
-                let mut text = Vec::new();
-                if let Some(mut p) = pipe {
-                    let _ = p.read_to_end(&mut text);
-                }
-                String::from_utf8_lossy(&text).into_owned()
-            })
-        };
-        let err_reader = drain(child.stderr.take().map(|p| Box::new(p) as _));
-        let out_reader = drain(child.stdout.take().map(|p| Box::new(p) as _));
+        let err_reader = drain(child.stderr.take());
+        let out_reader = drain(child.stdout.take());
         let sent_result = {
             let (mut reader, writer) =
                 std::io::pipe().map_err(|e| self.remote(what, target, format!("pipe: {e}")))?;
@@ -276,13 +270,7 @@ impl TargetEnd for SshEnd<'_> {
             };
             // Unblocks a sender still writing after ssh went away (EPIPE).
             drop(reader);
-            let sent = sender.join().unwrap_or_else(|_| {
-                Err(ZfsError::InvalidArgument {
-                    what: "send thread",
-                    target: stream.source.to_string(),
-                    reason: "panicked".to_owned(),
-                })
-            });
+            let sent = join_sender(sender, stream.source.as_str());
             (sent, copied)
         };
         let status = child.wait().map_err(|e| self.remote(what, target, format!("ssh: {e}")))?;

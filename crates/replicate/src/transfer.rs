@@ -71,19 +71,27 @@ pub fn transfer(lzc: Lzc, stream: &Stream<'_>) -> Result<u64, (Side, ZfsError)> 
         lzc.receive(&format!("{}@{}", stream.target, stream.step.to.name), reader.as_fd(), how);
     // Unblocks a sender still writing after a failed receive (EPIPE).
     drop(reader);
-    let sent = sender.join().unwrap_or_else(|_| {
-        Err(ZfsError::InvalidArgument {
-            what: "send thread",
-            target: stream.source.to_string(),
-            reason: "panicked".to_owned(),
-        })
-    });
+    let sent = join_sender(sender, stream.source.as_str());
     match (sent, received) {
         (Ok(()), Ok(r)) => Ok(r.bytes),
         (Err(e), _) if e.errno() != Some(Errno(libc::EPIPE)) => Err((Side::Send, e)),
         (_, Err(e)) => Err((Side::Receive, e)),
         (Err(e), Ok(_)) => Err((Side::Send, e)),
     }
+}
+
+/// The send thread's result; a panic in it is an error naming `target`.
+pub(crate) fn join_sender(
+    sender: thread::JoinHandle<Result<(), ZfsError>>,
+    target: &str,
+) -> Result<(), ZfsError> {
+    sender.join().unwrap_or_else(|_| {
+        Err(ZfsError::InvalidArgument {
+            what: "send thread",
+            target: target.to_owned(),
+            reason: "panicked".to_owned(),
+        })
+    })
 }
 
 /// Sends `snapshot` whole into a counter: every block is read, and its
@@ -101,13 +109,7 @@ pub fn count_send(lzc: Lzc, snapshot: &str, flags: SendFlags) -> Result<u64, Zfs
     let counted = count(&mut reader);
     // Unblocks a sender still writing after a failed read (EPIPE).
     drop(reader);
-    let sent = sender.join().unwrap_or_else(|_| {
-        Err(ZfsError::InvalidArgument {
-            what: "send thread",
-            target: snapshot.to_owned(),
-            reason: "panicked".to_owned(),
-        })
-    });
+    let sent = join_sender(sender, snapshot);
     sent?;
     counted.map_err(io)
 }
